@@ -1,0 +1,132 @@
+/**
+ * The validated, immutable configuration. Produced once by `loadConfig`; nothing else in
+ * Portcullis reads YAML or `process.env`. Durations are milliseconds, addresses are parsed.
+ */
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type ApplicationMode = 'proxy' | 'forward_single' | 'forward_domain';
+export type BasicGrant = 'client_credentials' | 'password';
+export type BearerValidation = 'jwt' | 'introspection' | 'jwt+introspection';
+export type CredentialHeader = 'authorization' | 'proxy-authorization';
+
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface LogConfig {
+  readonly level: LogLevel;
+  readonly format: 'json' | 'pretty';
+}
+
+export interface RedisConfig {
+  /** redis://, rediss:// or redis+sentinel:// URL; ignored when `cluster` is non-empty. */
+  readonly url: string;
+  /** Seed node URLs of a Redis Cluster. */
+  readonly cluster: readonly string[];
+  readonly keyPrefix: string;
+}
+
+export interface SessionsConfig {
+  readonly store: 'memory' | 'redis';
+  readonly redis: RedisConfig;
+  /** Empty means: authentik_proxy_<first 8 hex of sha256(clientId)>. */
+  readonly cookieName: string;
+  readonly lifetimeMs: number;
+}
+
+export interface ClaimsConfig {
+  readonly username: string;
+  readonly groups: string;
+  readonly entitlements: string;
+  /** Dotted path into the claims, e.g. `ak_proxy.user_attributes`. */
+  readonly attributes: string;
+}
+
+export interface BearerConfig {
+  readonly validation: BearerValidation;
+  /** Accepted `aud` values; the validator defaults an empty list to `[clientId]`. */
+  readonly audiences: readonly string[];
+  /** Allowed JWS algorithms; empty means the IdP's advertised ones (never `none`). */
+  readonly algorithms: readonly string[];
+}
+
+export interface IdentityConfig {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly scopes: readonly string[];
+  readonly basicGrant: BasicGrant;
+  readonly bearer: BearerConfig;
+  readonly claims: ClaimsConfig;
+}
+
+export interface HeaderAuthConfig {
+  readonly intercept: boolean;
+  readonly header: CredentialHeader;
+  readonly basic: boolean;
+  readonly bearer: boolean;
+}
+
+export interface UpstreamBasicAuthConfig {
+  readonly enabled: boolean;
+  readonly usernameAttribute: string;
+  readonly passwordAttribute: string;
+}
+
+export interface PolicyBinding {
+  readonly policy: string;
+  readonly negate: boolean;
+}
+
+export interface ApplicationPolicies {
+  readonly mode: 'all' | 'any';
+  readonly bindings: readonly PolicyBinding[];
+}
+
+export interface ApplicationConfig {
+  readonly name: string;
+  /** Origin only (scheme://host[:port]), no trailing slash. */
+  readonly externalHost: string;
+  readonly mode: ApplicationMode;
+  /** Origin plus optional base path; null outside proxy mode. */
+  readonly internalHost: string | null;
+  readonly internalHostTlsVerify: boolean;
+  readonly cookieDomain: string;
+  readonly skipPathRegex: readonly string[];
+  readonly headerAuth: HeaderAuthConfig;
+  readonly redirectBrowsersOnly: boolean;
+  readonly upstreamBasicAuth: UpstreamBasicAuthConfig;
+  readonly additionalHeaders: Readonly<Record<string, string>>;
+  readonly policies: ApplicationPolicies;
+  /** The top-level identity block with this application's overrides applied. */
+  readonly identity: IdentityConfig;
+}
+
+export interface TimeoutsConfig {
+  /** Opening a connection to an upstream app. */
+  readonly upstreamConnectMs: number;
+  /** Waiting for an upstream app's response headers; past it the client gets 504. */
+  readonly upstreamResponseMs: number;
+  /** Any single call to the identity provider. */
+  readonly idpMs: number;
+  /** How long SIGTERM waits for in-flight requests before closing them. */
+  readonly shutdownMs: number;
+}
+
+export interface Config {
+  /** Absolute path of the file this was loaded from ('' when built in memory). */
+  readonly source: string;
+  readonly listen: ListenAddress;
+  /** Null when `metricsListen` is the empty string. */
+  readonly metricsListen: ListenAddress | null;
+  readonly secret: string;
+  /** CIDR ranges, normalized (`127.0.0.1/32`, `::1/128`). */
+  readonly trustedProxies: readonly string[];
+  readonly log: LogConfig;
+  /** Absolute path. */
+  readonly policiesDir: string;
+  readonly sessions: SessionsConfig;
+  readonly timeouts: TimeoutsConfig;
+  readonly applications: readonly ApplicationConfig[];
+}
