@@ -1,0 +1,67 @@
+/**
+ * Everything an application needs on the request path, computed once at start-up:
+ * compiled skip rules, challenge strings, the upstream header plan, the login URL base.
+ */
+
+import type { ApplicationConfig } from '../config/index.js';
+import { basicChallenge, bearerChallenge, type Authenticator } from '../auth/index.js';
+import { compileSkipPaths, type SkipPathMatcher } from '../policy/index.js';
+import { prepareUpstreamPlan, type UpstreamHeaderPlan } from '../upstream/index.js';
+
+export interface PreparedApplication {
+  readonly config: ApplicationConfig;
+  readonly name: string;
+  /** `externalHost` as an origin, e.g. `https://grafana.example.com`. */
+  readonly origin: string;
+  readonly skipPaths: SkipPathMatcher;
+  readonly authenticators: readonly Authenticator[];
+  readonly challenges: {
+    readonly status: 401 | 407;
+    readonly header: 'www-authenticate' | 'proxy-authenticate';
+    /** Challenges for a request without credentials. */
+    readonly missing: readonly string[];
+    /** Challenges after an invalid Bearer token (RFC 6750 §3.1 `invalid_token`). */
+    readonly invalidBearer: readonly string[];
+    /** Challenges after a policy denial of a Bearer caller (`insufficient_scope`). */
+    readonly insufficientScope: readonly string[];
+  };
+  readonly upstream: {
+    /** Origin of `internalHost`, or null outside proxy mode. */
+    readonly origin: string | null;
+    /** Base path of `internalHost` without trailing slash ('' for none). */
+    readonly basePath: string;
+    readonly plan: UpstreamHeaderPlan;
+  };
+  readonly startPath: string;
+}
+
+export const START_PATH = '/outpost.goauthentik.io/start';
+
+export function prepareApplication(config: ApplicationConfig, authenticators: readonly Authenticator[]): PreparedApplication {
+  const { headerAuth } = config;
+  const realm = config.name;
+  const basic = headerAuth.basic ? [basicChallenge(realm)] : [];
+  const bearer = (error?: 'invalid_token' | 'insufficient_scope') => (headerAuth.bearer ? [bearerChallenge(realm, error)] : []);
+  const proxyHeader = headerAuth.header === 'proxy-authorization';
+  const internal = config.internalHost === null ? null : new URL(config.internalHost);
+  return {
+    config,
+    name: config.name,
+    origin: new URL(config.externalHost).origin,
+    skipPaths: compileSkipPaths(config.skipPathRegex),
+    authenticators,
+    challenges: {
+      status: proxyHeader ? 407 : 401,
+      header: proxyHeader ? 'proxy-authenticate' : 'www-authenticate',
+      missing: [...basic, ...bearer()],
+      invalidBearer: [...basic, ...bearer('invalid_token')],
+      insufficientScope: bearer('insufficient_scope'),
+    },
+    upstream: {
+      origin: internal === null ? null : internal.origin,
+      basePath: internal === null ? '' : internal.pathname.replace(/\/+$/, ''),
+      plan: prepareUpstreamPlan(config.additionalHeaders),
+    },
+    startPath: START_PATH,
+  };
+}

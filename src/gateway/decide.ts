@@ -1,0 +1,50 @@
+/**
+ * The request pipeline of DESIGN.md §2 for a protected path: skip rules, authentication,
+ * then the outcome. Shared by proxy mode and every forward-auth flavour.
+ */
+
+import { authenticate, type AuthResult } from '../auth/index.js';
+import type { PreparedApplication } from './application.js';
+import type { Outcome } from './outcome.js';
+import type { RequestFacts } from './request-facts.js';
+
+const ALLOW_ANONYMOUS: Outcome = Object.freeze({ kind: 'allow', identity: null, setCookies: Object.freeze([]) });
+
+export async function decide(app: PreparedApplication, facts: RequestFacts): Promise<Outcome> {
+  if (app.skipPaths.matches(facts.path)) {
+    return ALLOW_ANONYMOUS;
+  }
+  const result = await authenticate(app.authenticators, facts);
+  return outcomeOf(app, facts, result);
+}
+
+export function outcomeOf(app: PreparedApplication, facts: RequestFacts, result: AuthResult): Outcome {
+  switch (result.kind) {
+    case 'identity':
+      return { kind: 'allow', identity: result.identity, setCookies: result.setCookies };
+    case 'unavailable':
+      return { kind: 'unavailable', retryAfterSeconds: result.retryAfterSeconds, reason: result.reason };
+    case 'invalid':
+      return challenge(app, 'invalid', result.bearerError === 'invalid_token' ? app.challenges.invalidBearer : app.challenges.missing);
+    case 'none':
+      return shouldRedirect(app, facts) ? login(app, facts) : challenge(app, 'missing', app.challenges.missing);
+  }
+}
+
+function shouldRedirect(app: PreparedApplication, facts: RequestFacts): boolean {
+  if (facts.noRedirect) {
+    return false;
+  }
+  return facts.wantsHtml || !app.config.redirectBrowsersOnly;
+}
+
+function login(app: PreparedApplication, facts: RequestFacts): Outcome {
+  // The return target is built from externalHost, never from the Host header, so a forged
+  // Host cannot turn the login redirect into an open redirect.
+  const target = `${app.origin}${facts.path}${facts.query}`;
+  return { kind: 'login', location: `${app.origin}${app.startPath}?rd=${encodeURIComponent(target)}` };
+}
+
+function challenge(app: PreparedApplication, reason: 'missing' | 'invalid', challenges: readonly string[]): Outcome {
+  return { kind: 'challenge', status: app.challenges.status, header: app.challenges.header, challenges, reason };
+}

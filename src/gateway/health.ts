@@ -1,0 +1,24 @@
+/**
+ * The operations listener (`metricsListen`): liveness and readiness, apart from the gateway
+ * port so that probes never pass through authentication and the public never sees them.
+ */
+
+import Fastify, { type FastifyInstance } from 'fastify';
+
+export interface HealthOptions {
+  /** True once every identity provider's discovery document was fetched and while not draining. */
+  readonly isReady: () => boolean;
+}
+
+export function createHealthServer(options: HealthOptions): FastifyInstance {
+  const server = Fastify({ logger: false });
+  server.get('/healthz', async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
+  server.get('/readyz', async (_request, reply) => {
+    const ready = options.isReady();
+    return reply
+      .code(ready ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send({ status: ready ? 'ready' : 'not_ready' });
+  });
+  return server;
+}

@@ -1,0 +1,70 @@
+/**
+ * Finds the application a request is for by its host. Exact `host[:port]` of an
+ * application's externalHost wins, then the bare hostname, then (forward_domain) any host
+ * under the application's cookieDomain at a dot boundary.
+ */
+
+import type { PreparedApplication } from './application.js';
+
+export interface HostRouter {
+  /** `host` as the client sent it (Host, or X-Forwarded-Host from a trusted proxy). */
+  resolve(host: string): PreparedApplication | undefined;
+}
+
+// RFC 3986 reg-name / IPv4 / bracketed IPv6, with an optional port. Anything else cannot
+// name an application and is answered with 400 before any lookup.
+const HOST_SYNTAX = /^(?:[a-z0-9._~!$&'()*+,;=-]+|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?$/;
+
+export function normalizeHost(host: string): string | null {
+  const lower = host.trim().toLowerCase();
+  if (lower === '' || lower.length > 255 || !HOST_SYNTAX.test(lower)) {
+    return null;
+  }
+  return lower.replace(/\.(?=(:\d+)?$)/, '');
+}
+
+function hostnameOf(host: string): string {
+  if (host.startsWith('[')) {
+    return host.slice(0, host.indexOf(']') + 1);
+  }
+  const colon = host.lastIndexOf(':');
+  return colon === -1 ? host : host.slice(0, colon);
+}
+
+export function createHostRouter(applications: readonly PreparedApplication[]): HostRouter {
+  const byHost = new Map<string, PreparedApplication>();
+  const byHostname = new Map<string, PreparedApplication>();
+  const domains: { suffix: string; bare: string; app: PreparedApplication }[] = [];
+  for (const app of applications) {
+    const url = new URL(app.origin);
+    byHost.set(url.host, app);
+    if (!byHostname.has(url.hostname)) {
+      byHostname.set(url.hostname, app);
+    }
+    if (app.config.mode === 'forward_domain' && app.config.cookieDomain !== '') {
+      const bare = app.config.cookieDomain.replace(/^\./, '').toLowerCase();
+      domains.push({ suffix: `.${bare}`, bare, app });
+    }
+  }
+  // Longest domain first, so `a.example.com` wins over `example.com`.
+  domains.sort((a, b) => b.suffix.length - a.suffix.length);
+
+  return {
+    resolve(rawHost) {
+      const host = normalizeHost(rawHost);
+      if (host === null) {
+        return undefined;
+      }
+      const exact = byHost.get(host);
+      if (exact !== undefined) {
+        return exact;
+      }
+      const hostname = hostnameOf(host);
+      const named = byHostname.get(hostname);
+      if (named !== undefined) {
+        return named;
+      }
+      return domains.find((d) => hostname === d.bare || hostname.endsWith(d.suffix))?.app;
+    },
+  };
+}

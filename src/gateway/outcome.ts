@@ -1,0 +1,29 @@
+/**
+ * Decisions as values. `decide` returns one of these for every protected request; the
+ * renderers (proxy mode here, forward-auth flavours later) are the only code that turns
+ * them into status codes and headers.
+ */
+
+import type { Identity } from '../auth/index.js';
+
+export type Outcome =
+  /** Let the request through; `identity` is null on skip paths. */
+  | { readonly kind: 'allow'; readonly identity: Identity | null; readonly setCookies: readonly string[] }
+  /** Send the browser to the login flow, remembering where it wanted to go. */
+  | { readonly kind: 'login'; readonly location: string }
+  /** No or bad credentials for an API client: 401/407 with challenges. */
+  | {
+      readonly kind: 'challenge';
+      readonly status: 401 | 407;
+      readonly header: 'www-authenticate' | 'proxy-authenticate';
+      readonly challenges: readonly string[];
+      readonly reason: 'missing' | 'invalid';
+    }
+  /** Authenticated, but a policy said no. */
+  | { readonly kind: 'deny'; readonly challenges: readonly string[] }
+  /** A dependency (IdP, session store) could not answer: never reported as bad credentials. */
+  | { readonly kind: 'unavailable'; readonly retryAfterSeconds: number; readonly reason: string }
+  /** The request itself is unacceptable (bad path, unknown host, wrong mode). */
+  | { readonly kind: 'reject'; readonly status: 400 | 404 | 405; readonly error: string; readonly message: string };
+
+export type OutcomeKind = Outcome['kind'];

@@ -1,0 +1,158 @@
+/**
+ * Proxy mode: every path of a proxy-mode application that is not a reserved endpoint is
+ * decided by the pipeline and, when allowed, streamed to `internalHost` (bodies both ways,
+ * WebSocket upgrades included) by @fastify/http-proxy.
+ */
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import httpProxy from '@fastify/http-proxy';
+import { Agent, Pool } from 'undici';
+import type { TimeoutsConfig } from '../config/index.js';
+import { rewriteResponseHeaders, rewriteUpstreamHeaders, type ForwardingFacts, type HeaderMap } from '../upstream/index.js';
+import type { PreparedApplication } from './application.js';
+import { contextOf, type AnyReply, type AnyRequest, type RequestContext } from './context.js';
+import { decide } from './decide.js';
+import { renderOutcome, sendError } from './render.js';
+import { factsFromRequest } from './request-facts.js';
+import { notFound, RESERVED_PREFIX } from './reserved.js';
+import type { TrustFunction } from './trust.js';
+
+export interface ProxyModeOptions {
+  readonly applications: readonly PreparedApplication[];
+  readonly timeouts: TimeoutsConfig;
+  readonly trust: TrustFunction;
+}
+
+// Methods forwarded besides Fastify's defaults: WebDAV and CalDAV apps behind the proxy need them.
+export const EXTRA_METHODS = ['PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'REPORT', 'SEARCH', 'MKCALENDAR', 'QUERY'];
+// TRACE would reflect identity headers back to the caller; CONNECT is not for a reverse proxy.
+const PROXIED_METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS', ...EXTRA_METHODS];
+
+export async function proxyMode(scope: FastifyInstance, options: ProxyModeOptions): Promise<void> {
+  const agent = createUpstreamAgent(options.applications, options.timeouts);
+  scope.addHook('onClose', async () => {
+    await agent.close();
+  });
+  scope.addHook('onRequest', guard);
+
+  const forwarding = (request: AnyRequest): ForwardingFacts => forwardingFacts(request, options.trust);
+  // `rewriteRequestHeaders` is honoured by http-proxy's WebSocket client but missing from its
+  // types; without it only the cookie header would reach the upstream.
+  const wsClientOptions = {
+    rewriteRequestHeaders: (_headers: HeaderMap, request: AnyRequest) => websocketHeaders(request, forwarding(request)),
+    rejectUnauthorized: options.applications.some((app) => app.config.internalHostTlsVerify),
+    handshakeTimeout: options.timeouts.upstreamResponseMs,
+  };
+  await scope.register(httpProxy, {
+    upstream: '',
+    prefix: '/',
+    websocket: true,
+    httpMethods: PROXIED_METHODS,
+    undici: agent,
+    disableRequestLogging: true,
+    replyOptions: {
+      getUpstream: (request) => contextOf(request).app.upstream.origin ?? '',
+      rewriteRequestHeaders: (request, headers) => rewriteUpstreamHeaders(headers, contextOf(request).app.upstream.plan, forwarding(request)),
+      rewriteHeaders: (headers) => rewriteResponseHeaders(headers),
+      onError: (reply, { error }) => renderUpstreamError(reply, error),
+      // A proxy must not replay requests on its own: the upstream may have acted on the first one.
+      retryDelay: () => null,
+    },
+    wsClientOptions,
+  });
+}
+
+async function guard(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+  const context = contextOf(request);
+  const { app } = context;
+  if (app.config.mode !== 'proxy') {
+    context.outcome = 'reject';
+    return sendError(reply, context.wantsHtml, {
+      status: 404,
+      error: 'not_found',
+      message: 'This application is served in forward-auth mode; only the outpost endpoints answer here.',
+    });
+  }
+  if (context.path.startsWith(RESERVED_PREFIX)) {
+    // `/outpost.goauthentik.io//x` or `/x/../outpost.goauthentik.io/y`: the reserved prefix is
+    // never forwarded, whatever spelling reached the router.
+    return notFound(request, reply);
+  }
+  const outcome = await decide(app, factsFromRequest(request, app, context.path, context.query));
+  context.outcome = outcome.kind;
+  if (outcome.kind !== 'allow') {
+    return renderOutcome(reply, outcome, context.wantsHtml);
+  }
+  if (outcome.identity !== null) {
+    context.authMethod = outcome.identity.method;
+    context.username = outcome.identity.username;
+  }
+  // The upstream receives the normalized path under internalHost's base path, and the query
+  // byte for byte: the same path every decision was made on.
+  request.raw.url = `${app.upstream.basePath}${context.path}${context.query}`;
+  return undefined;
+}
+
+function renderUpstreamError(reply: AnyReply, error: Error & { statusCode?: number }): void {
+  const context = reply.request.portcullis;
+  if (context !== null) {
+    context.outcome = 'upstream_error';
+  }
+  reply.request.log.warn({ err: { message: error.message, code: (error as { code?: string }).code } }, 'upstream request failed');
+  const timedOut = error.statusCode === 504;
+  sendError(reply, context?.wantsHtml ?? false, {
+    status: timedOut ? 504 : 502,
+    error: timedOut ? 'gateway_timeout' : 'bad_gateway',
+    message: timedOut ? 'The application did not answer in time.' : 'The application could not be reached.',
+  });
+}
+
+export function forwardingFacts(request: AnyRequest, trust: TrustFunction): ForwardingFacts {
+  const peerAddress = request.socket.remoteAddress ?? '';
+  return {
+    peerAddress,
+    peerTrusted: trust(peerAddress),
+    clientAddress: request.ip,
+    proto: request.protocol === 'https' ? 'https' : 'http',
+    host: request.host,
+  };
+}
+
+function websocketHeaders(request: AnyRequest, facts: ForwardingFacts): HeaderMap {
+  const headers: HeaderMap = { ...request.headers };
+  // The WebSocket client writes its own handshake headers; copies would be duplicates.
+  for (const name of Object.keys(headers)) {
+    if (name === 'host' || name.startsWith('sec-websocket-')) {
+      delete headers[name];
+    }
+  }
+  return rewriteUpstreamHeaders(headers, contextOf(request).app.upstream.plan, facts);
+}
+
+/**
+ * One undici agent for every upstream: connect and response-header timeouts from the
+ * configuration, TLS verification per internalHost origin (`internalHostTlsVerify`).
+ */
+function createUpstreamAgent(applications: readonly PreparedApplication[], timeouts: TimeoutsConfig): Agent {
+  const verify = new Map<string, boolean>();
+  for (const app of applications) {
+    const origin = app.upstream.origin;
+    if (origin !== null) {
+      // Two applications sharing an upstream origin share a pool: the stricter setting wins.
+      verify.set(origin, (verify.get(origin) ?? false) || app.config.internalHostTlsVerify);
+    }
+  }
+  return new Agent({
+    factory: (origin, poolOptions) =>
+      new Pool(origin, {
+        ...poolOptions,
+        connections: 128,
+        headersTimeout: timeouts.upstreamResponseMs,
+        // Streaming responses (downloads, server-sent events) are not cut by an idle timer.
+        bodyTimeout: 0,
+        connect: { timeout: timeouts.upstreamConnectMs, rejectUnauthorized: verify.get(String(origin)) ?? true },
+      }),
+  });
+}
+
+export type { RequestContext };

@@ -1,0 +1,50 @@
+/**
+ * The one place where outcomes become HTTP for proxy mode (and the shape every forward-auth
+ * renderer follows). Browsers get HTML, API clients JSON.
+ */
+
+import type { AnyReply } from './context.js';
+import type { Outcome } from './outcome.js';
+import { htmlPage, jsonBody, type ErrorBody } from './pages.js';
+
+export type RenderedOutcome = Exclude<Outcome, { kind: 'allow' }>;
+
+export function renderOutcome(reply: AnyReply, outcome: RenderedOutcome, wantsHtml: boolean): AnyReply {
+  reply.header('cache-control', 'no-store');
+  switch (outcome.kind) {
+    case 'login':
+      return reply.code(302).header('location', outcome.location).send();
+    case 'challenge':
+      if (outcome.challenges.length > 0) {
+        // One field line per challenge (RFC 9110 §11.6.1): some clients mis-parse a comma-joined list.
+        reply.header(outcome.header, [...outcome.challenges]);
+      }
+      return sendError(reply, wantsHtml, {
+        status: outcome.status,
+        error: outcome.status === 407 ? 'proxy_authentication_required' : 'unauthorized',
+        message: outcome.reason === 'invalid' ? 'The credentials were not accepted.' : 'Authentication is required.',
+      });
+    case 'deny':
+      if (outcome.challenges.length > 0) {
+        reply.header('www-authenticate', [...outcome.challenges]);
+      }
+      return sendError(reply, wantsHtml, { status: 403, error: 'forbidden', message: 'You are not allowed to access this application.' });
+    case 'unavailable':
+      reply.header('retry-after', String(outcome.retryAfterSeconds));
+      return sendError(reply, wantsHtml, {
+        status: 503,
+        error: 'service_unavailable',
+        message: 'Sign-in is temporarily unavailable. Please try again shortly.',
+      });
+    case 'reject':
+      return sendError(reply, wantsHtml, { status: outcome.status, error: outcome.error, message: outcome.message });
+  }
+}
+
+export function sendError(reply: AnyReply, wantsHtml: boolean, body: ErrorBody): AnyReply {
+  reply.code(body.status);
+  if (wantsHtml) {
+    return reply.type('text/html; charset=utf-8').send(htmlPage(body));
+  }
+  return reply.type('application/json; charset=utf-8').send(jsonBody(body));
+}

@@ -1,0 +1,55 @@
+/**
+ * The neutral view of a request that decisions are made from. Built from Fastify's request
+ * by `factsFromRequest`; `decide` never sees Fastify.
+ */
+
+import type { FastifyRequest } from 'fastify';
+import type { CredentialFacts } from '../auth/index.js';
+import type { PreparedApplication } from './application.js';
+
+export interface RequestFacts extends CredentialFacts {
+  readonly method: string;
+  /** The normalized path (what skip rules match and the upstream receives). */
+  readonly path: string;
+  /** The raw query string including its `?`, or ''. */
+  readonly query: string;
+  /** The client asked for HTML (a browser navigation). */
+  readonly wantsHtml: boolean;
+  /** The client opted out of login redirects (`X-Authentik-No-Redirect`). */
+  readonly noRedirect: boolean;
+}
+
+const NO_REDIRECT = 'x-authentik-no-redirect';
+
+export function factsFromRequest(
+  request: FastifyRequest,
+  app: PreparedApplication,
+  path: string,
+  query: string,
+): RequestFacts {
+  const headers = request.headers;
+  const accept = headers.accept;
+  const credential = headers[app.config.headerAuth.header];
+  return {
+    method: request.method,
+    path,
+    query,
+    wantsHtml: typeof accept === 'string' && accept.includes('text/html'),
+    noRedirect: headers[NO_REDIRECT] !== undefined || queryHasParameter(query, NO_REDIRECT),
+    // Two credential header lines are ambiguous; authenticators treat the joined value as malformed.
+    credentialHeader: Array.isArray(credential) ? credential.join(', ') : credential,
+    cookieHeader: headers.cookie,
+  };
+}
+
+function queryHasParameter(query: string, name: string): boolean {
+  if (query === '' || !query.toLowerCase().includes(name)) {
+    return false;
+  }
+  for (const key of new URLSearchParams(query).keys()) {
+    if (key.toLowerCase() === name) {
+      return true;
+    }
+  }
+  return false;
+}

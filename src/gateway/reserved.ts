@@ -1,0 +1,41 @@
+/**
+ * The outpost's reserved endpoints under `/outpost.goauthentik.io/`, answered on every
+ * application host before (and instead of) the proxy. The whole prefix is reserved: a path
+ * under it that is not an endpoint is a 404, never forwarded upstream.
+ */
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { contextOf } from './context.js';
+import { sendError } from './render.js';
+
+export const RESERVED_PREFIX = '/outpost.goauthentik.io/';
+
+/** Endpoints of later milestones: routed here so they can never fall through to the upstream. */
+const NOT_YET_AVAILABLE = ['start', 'callback', 'sign_out', 'backchannel_logout', 'auth/nginx', 'auth/traefik', 'auth/caddy', 'auth/envoy'];
+
+export async function reservedEndpoints(scope: FastifyInstance): Promise<void> {
+  scope.get(`${RESERVED_PREFIX}ping`, async (request, reply) => {
+    contextOf(request).outcome = 'reserved';
+    return reply.code(204).header('cache-control', 'no-store').send();
+  });
+  for (const endpoint of NOT_YET_AVAILABLE) {
+    scope.all(`${RESERVED_PREFIX}${endpoint}`, notAvailable);
+  }
+  scope.all(`${RESERVED_PREFIX}*`, notFound);
+}
+
+async function notAvailable(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const context = contextOf(request);
+  context.outcome = 'reserved';
+  return sendError(reply, context.wantsHtml, {
+    status: 501,
+    error: 'not_implemented',
+    message: 'This outpost endpoint is not available in this version of Portcullis.',
+  });
+}
+
+export async function notFound(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const context = contextOf(request);
+  context.outcome = 'reject';
+  return sendError(reply, context.wantsHtml, { status: 404, error: 'not_found', message: 'There is nothing at this address.' });
+}

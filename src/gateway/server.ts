@@ -1,0 +1,86 @@
+/**
+ * Assembles the gateway: one Fastify instance for traffic, one for health probes, the
+ * identity-provider directory, and the order in which they start and drain.
+ */
+
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Config } from '../config/index.js';
+import { IdpDirectory } from '../idp/index.js';
+import type { Logger } from '../observability/index.js';
+import { installAccessLog } from './access-log.js';
+import { prepareApplication, type PreparedApplication } from './application.js';
+import { installRouting } from './context.js';
+import { frameworkErrors, installErrorHandling } from './error-handling.js';
+import { createHealthServer } from './health.js';
+import { createHostRouter } from './host-router.js';
+import { EXTRA_METHODS, proxyMode } from './proxy-mode.js';
+import { reservedEndpoints } from './reserved.js';
+import { compileTrust } from './trust.js';
+
+export interface GatewayOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+}
+
+export interface Gateway {
+  /** Starts both listeners and IdP discovery; resolves with the bound URLs. */
+  listen(): Promise<{ readonly gateway: string; readonly health: string | null }>;
+  /** Stops accepting, lets in-flight requests finish (up to `timeouts.shutdown`), then closes. */
+  close(): Promise<void>;
+  readonly idps: IdpDirectory;
+  readonly server: FastifyInstance;
+}
+
+export async function createGateway({ config, logger }: GatewayOptions): Promise<Gateway> {
+  const applications: PreparedApplication[] = config.applications.map((app) => prepareApplication(app, []));
+  const trust = compileTrust(config.trustedProxies);
+  const idps = new IdpDirectory({ applications: config.applications, timeoutMs: config.timeouts.idpMs, log: logger });
+  let draining = false;
+
+  const server: FastifyInstance = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    trustProxy: trust,
+    // Connections idle between requests are closed at shutdown; busy ones finish first.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    routerOptions: { ignoreDuplicateSlashes: false, ignoreTrailingSlash: false },
+    frameworkErrors,
+  });
+  installErrorHandling(server);
+  for (const method of EXTRA_METHODS) {
+    server.addHttpMethod(method, { hasBody: true });
+  }
+  installRouting(server, createHostRouter(applications));
+  installAccessLog(server);
+  await server.register(reservedEndpoints);
+  await server.register(proxyMode, { applications, timeouts: config.timeouts, trust });
+
+  const health = config.metricsListen === null ? null : createHealthServer({ isReady: () => !draining && idps.isReady() });
+
+  return {
+    idps,
+    server,
+    async listen() {
+      idps.startDiscovery();
+      const gateway = await server.listen({ host: config.listen.host, port: config.listen.port });
+      let healthUrl: string | null = null;
+      if (health !== null && config.metricsListen !== null) {
+        healthUrl = await health.listen({ host: config.metricsListen.host, port: config.metricsListen.port });
+      }
+      return { gateway, health: healthUrl };
+    },
+    async close() {
+      draining = true;
+      idps.close();
+      const force = setTimeout(() => server.server.closeAllConnections(), config.timeouts.shutdownMs);
+      force.unref();
+      try {
+        await server.close();
+      } finally {
+        clearTimeout(force);
+        await health?.close();
+      }
+    },
+  };
+}

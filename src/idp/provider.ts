@@ -1,0 +1,67 @@
+/**
+ * One relying-party registration at one identity provider: the issuer's metadata, fetched
+ * once by discovery and kept. Every later IdP call of an application goes through here.
+ */
+
+import * as oidc from 'openid-client';
+import { PortcullisError } from '../errors/index.js';
+import type { IdentityConfig } from '../config/index.js';
+
+export interface ProviderOptions {
+  readonly identity: IdentityConfig;
+  readonly timeoutMs: number;
+}
+
+export class IdentityProvider {
+  readonly issuer: string;
+  readonly clientId: string;
+  #configuration: oidc.Configuration | null = null;
+  #pending: Promise<oidc.Configuration> | null = null;
+  readonly #options: ProviderOptions;
+
+  constructor(options: ProviderOptions) {
+    this.#options = options;
+    this.issuer = options.identity.issuer;
+    this.clientId = options.identity.clientId;
+  }
+
+  get discovered(): boolean {
+    return this.#configuration !== null;
+  }
+
+  /** The discovered configuration; concurrent callers share one discovery request. */
+  async configuration(): Promise<oidc.Configuration> {
+    if (this.#configuration !== null) {
+      return this.#configuration;
+    }
+    this.#pending ??= this.#discover().finally(() => {
+      this.#pending = null;
+    });
+    return this.#pending;
+  }
+
+  async #discover(): Promise<oidc.Configuration> {
+    const { identity, timeoutMs } = this.#options;
+    const issuer = new URL(identity.issuer);
+    const auth = identity.clientSecret === '' ? oidc.None() : oidc.ClientSecretPost(identity.clientSecret);
+    try {
+      const configuration = await oidc.discovery(issuer, identity.clientId, undefined, auth, {
+        timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
+        // Plain-http issuers are only accepted on loopback (enforced by config validation).
+        ...(issuer.protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : {}),
+      });
+      this.#configuration = configuration;
+      return configuration;
+    } catch (error) {
+      throw new PortcullisError('PCL_IDP_DISCOVERY', `discovery of ${identity.issuer} failed: ${describe(error)}`, { cause: error });
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    return `${error.message}${cause}`;
+  }
+  return String(error);
+}
