@@ -114,6 +114,17 @@ export interface TimeoutsConfig {
   readonly shutdownMs: number;
 }
 
+export interface CacheConfig {
+  /** Upper bound on how long a checked header credential is remembered. */
+  readonly credentialTtlMs: number;
+  /** Bound on remembered credentials; 0 disables the cache. */
+  readonly maxCredentials: number;
+  /** Least time between two JWKS fetches triggered by unknown key ids. */
+  readonly jwksCooldownMs: number;
+  /** Age after which the key set is refreshed in the background. */
+  readonly jwksMaxAgeMs: number;
+}
+
 export interface Config {
   /** Absolute path of the file this was loaded from ('' when built in memory). */
   readonly source: string;
@@ -128,5 +139,6 @@ export interface Config {
   readonly policiesDir: string;
   readonly sessions: SessionsConfig;
   readonly timeouts: TimeoutsConfig;
+  readonly cache: CacheConfig;
   readonly applications: readonly ApplicationConfig[];
 }

@@ -1,0 +1,12 @@
+/**
+ * Configuration: the one YAML file, `${ENV}` interpolation, validation that reports every problem
+ * with its dotted path, and the immutable typed result. Nothing else in Portcullis reads the file
+ * or `process.env`.
+ */
+
+export type * from './types.js';
+export { loadConfig, parseConfig } from './load.js';
+export type { ParseOptions } from './load.js';
+export { configReferenceMarkdown } from './reference.js';
+export { parseDuration } from './duration.js';
+export { cookieNameFor } from './cookie-name.js';

@@ -1,0 +1,78 @@
+/** Reading, interpolating, parsing, validating and freezing the configuration file. */
+
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { PortcullisError, ValidationError } from '../errors/index.js';
+import { deepFreeze } from './freeze.js';
+import { interpolate } from './interpolate.js';
+import type { Environment } from './interpolate.js';
+import { parseValue } from './schema/core.js';
+import { ROOT } from './schema/path.js';
+import { INVALID, Problems } from './schema/problems.js';
+import { root } from './spec/root.js';
+import type { Config } from './types.js';
+import { parseYaml, sourceLabel } from './yaml.js';
+
+export interface ParseOptions {
+  /** Path shown in errors and kept as `Config.source`; '' for a configuration built in memory. */
+  readonly source: string;
+  /** Where `${NAME}` values come from; the caller passes `process.env` (nothing here reads it). */
+  readonly env: Environment;
+  /** Folder that relative paths (`policiesDir`) resolve from. */
+  readonly baseDir: string;
+}
+
+/**
+ * Validates configuration text into a deep-frozen Config.
+ * @throws PortcullisError PCL_CONFIG_UNREADABLE when the text is not one YAML document
+ * @throws ValidationError PCL_CONFIG_INVALID listing every problem, each with its dotted path
+ */
+export function parseConfig(text: string, options: ParseOptions): Config {
+  const raw = parseYaml(text, options.source);
+  const problems = new Problems();
+  const value = interpolate(raw, options.env, ROOT, problems);
+  const parsed = parseValue(root, value, ROOT, { problems, partial: false, root: value });
+  if (parsed === INVALID || problems.list.length > 0) {
+    throw new ValidationError('PCL_CONFIG_INVALID', sourceLabel(options.source), problems.list);
+  }
+  const config: Config = {
+    source: options.source,
+    listen: parsed.listen,
+    metricsListen: parsed.metricsListen,
+    secret: parsed.secret,
+    trustedProxies: parsed.trustedProxies,
+    log: parsed.log,
+    policiesDir: resolve(options.baseDir, parsed.policiesDir),
+    sessions: parsed.sessions,
+    timeouts: parsed.timeouts,
+    cache: parsed.cache,
+    applications: parsed.applications,
+  };
+  return deepFreeze(config);
+}
+
+function readFailure(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a directory';
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Reads and validates the configuration file; relative paths in it resolve from its folder.
+ * @throws PortcullisError PCL_CONFIG_UNREADABLE when the file cannot be read or is not YAML
+ * @throws ValidationError PCL_CONFIG_INVALID listing every problem
+ */
+export async function loadConfig(file: string, env: Environment): Promise<Config> {
+  const source = resolve(file);
+  let text: string;
+  try {
+    text = await readFile(source, 'utf8');
+  } catch (error) {
+    throw new PortcullisError('PCL_CONFIG_UNREADABLE', `${source}: cannot read the configuration file (${readFailure(error)})`, {
+      cause: error,
+    });
+  }
+  return parseConfig(text, { source, env, baseDir: dirname(source) });
+}

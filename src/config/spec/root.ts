@@ -1,0 +1,134 @@
+/**
+ * The Portcullis configuration schema (DESIGN.md §4): every key with its default and a one-line
+ * description. The README reference is rendered from this file.
+ */
+
+import { list } from '../schema/collections.js';
+import { field, object, renamed } from '../schema/object.js';
+import type { Partly } from '../schema/object.js';
+import { cidr, hostPort, optionalHostPort, redisUrl } from '../schema/network.js';
+import type { Path } from '../schema/path.js';
+import { INVALID } from '../schema/problems.js';
+import type { Context } from '../schema/problems.js';
+import { duration, enumOf, integer, string } from '../schema/scalars.js';
+import type { ListenAddress } from '../types.js';
+import { applications } from './application.js';
+import { identityDefaults } from './identity.js';
+
+const log = object({
+  level: field(enumOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), {
+    default: 'info',
+    description: 'Least severe level logged.',
+  }),
+  format: field(enumOf(['json', 'pretty']), { default: 'json', description: 'One JSON object per line, or human-readable.' }),
+});
+
+const redis = object({
+  url: field(redisUrl(['redis', 'rediss', 'redis+sentinel']), {
+    default: 'redis://127.0.0.1:6379/0',
+    description: 'Standalone or Sentinel connection URL; ignored when `cluster` is set.',
+  }),
+  cluster: field(list(redisUrl(['redis', 'rediss'])), {
+    default: [],
+    description: 'Seed node URLs of a Redis Cluster.',
+  }),
+  keyPrefix: field(string(), { default: 'portcullis:', description: 'Prefix of every key Portcullis writes.' }),
+});
+
+const sessions = object({
+  store: field(enumOf(['memory', 'redis']), {
+    default: 'memory',
+    description: '`memory` (one process) or `redis` (shared by replicas).',
+  }),
+  redis: field(redis, { default: {}, description: 'Used when `store` is `redis`.' }),
+  cookieName: field(
+    string({ type: 'cookie name', pattern: { re: /^[!#$%&'*+\-.^_`|~0-9A-Za-z]*$/, expected: 'a cookie name (HTTP token characters)' } }),
+    { default: '', description: 'Empty means `authentik_proxy_` + the first 8 hex digits of sha256(clientId).' },
+  ),
+  lifetime: renamed(
+    'lifetimeMs',
+    field(duration(), { default: '24h', description: 'Upper bound of a session; it never outlives its token unless refreshed.' }),
+  ),
+});
+
+const timeouts = object({
+  upstreamConnect: renamed(
+    'upstreamConnectMs',
+    field(duration(), { default: '5s', description: 'Opening a connection to an upstream application.' }),
+  ),
+  upstreamResponse: renamed(
+    'upstreamResponseMs',
+    field(duration(), { default: '60s', description: 'Waiting for an upstream\'s response headers; then 504.' }),
+  ),
+  idp: renamed('idpMs', field(duration(), { default: '5s', description: 'Any single call to the identity provider; then 503.' })),
+  shutdown: renamed(
+    'shutdownMs',
+    field(duration(), { default: '30s', description: 'How long SIGTERM waits for in-flight requests.' }),
+  ),
+});
+
+const cache = object({
+  credentialTtl: renamed(
+    'credentialTtlMs',
+    field(duration(), {
+      default: '5m',
+      description: 'How long a checked app password or token is remembered (never past the token\'s expiry).',
+    }),
+  ),
+  maxCredentials: field(integer({ min: 0, max: 10_000_000 }), {
+    default: 10000,
+    description: 'Most remembered credentials; the least recently used are forgotten first. 0 disables the cache.',
+  }),
+  jwksCooldown: renamed(
+    'jwksCooldownMs',
+    field(duration(), { default: '30s', description: 'Least time between two key-set fetches caused by unknown key ids.' }),
+  ),
+  jwksMaxAge: renamed(
+    'jwksMaxAgeMs',
+    field(duration(), { default: '10m', description: 'Age after which the IdP\'s key set is refreshed in the background.' }),
+  ),
+});
+
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::']);
+
+/** Two listeners on one port would fail at start-up; say so while validating. */
+function checkListeners(value: Partly<{ listen: ListenAddress; metricsListen: ListenAddress | null }>, at: Path, ctx: Context): void {
+  const { listen, metricsListen } = value;
+  if (listen === INVALID || metricsListen === INVALID || metricsListen === null) return;
+  if (listen.port === 0 || listen.port !== metricsListen.port) return;
+  if (listen.host === metricsListen.host || WILDCARD_HOSTS.has(listen.host) || WILDCARD_HOSTS.has(metricsListen.host)) {
+    ctx.problems.add(at.key('metricsListen'), `must not use the same port as listen (${listen.port})`);
+  }
+}
+
+export const root = object(
+  {
+    listen: field(hostPort(), { default: '0.0.0.0:9000', description: 'Where the gateway listens; IPv6 as `[::1]:9000`.' }),
+    metricsListen: field(optionalHostPort(), {
+      default: '127.0.0.1:9300',
+      description: '`/metrics`, `/healthz`, `/readyz`; `""` disables.',
+    }),
+    secret: field(string({ type: 'string (secret)', secret: true, minBytes: 32 }), {
+      required: true,
+      description: 'At least 32 bytes; signs cookies and state, keys the credential cache. Never shown in messages.',
+    }),
+    trustedProxies: field(list(cidr()), {
+      default: ['127.0.0.1/32', '::1/128'],
+      description: 'Peers whose `X-Forwarded-*` headers are believed; bare addresses mean /32 or /128.',
+    }),
+    log: field(log, { default: {}, description: 'Logging.' }),
+    policiesDir: field(string({ nonEmpty: true }), {
+      default: './policies',
+      description: 'Folder of policy files; relative to the configuration file\'s folder.',
+    }),
+    sessions: field(sessions, { default: {}, description: 'Browser and API sessions.' }),
+    timeouts: field(timeouts, { default: {}, description: 'Time limits (Portcullis extension).' }),
+    cache: field(cache, { default: {}, description: 'Credential and key caches (Portcullis extension).' }),
+    identity: field(identityDefaults, {
+      default: {},
+      description: 'OpenID Connect settings shared by every application; each may override any key.',
+    }),
+    applications: field(applications, { required: true, description: 'The protected applications; at least one.' }),
+  },
+  { type: 'mapping of configuration keys', check: checkListeners },
+);
