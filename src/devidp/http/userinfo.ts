@@ -1,0 +1,44 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import { filterByScope } from '../users/claims.js';
+import type { EndpointDeps } from './deps.js';
+import { BadRequest, readForm, sendError, sendJson } from './io.js';
+import { inspectAccessToken } from './tokens.js';
+
+/**
+ * OpenID Connect UserInfo (Core §5.3). Served here rather than by oidc-provider, which refuses
+ * access tokens that carry an audience, and every token of this IdP carries one (the client id).
+ */
+export async function handleUserinfo(req: IncomingMessage, res: ServerResponse, deps: EndpointDeps): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'POST') {
+    sendError(res, 405, 'invalid_request', 'use GET or POST', { allow: 'GET, POST' });
+    return;
+  }
+  const challenge = (error?: string) => ({
+    'www-authenticate': `Bearer realm="${deps.issuer}"${error === undefined ? '' : `, error="${error}"`}`,
+  });
+  const value = bearerToken(req.headers.authorization, await readForm(req));
+  if (value === undefined) {
+    sendError(res, 401, 'invalid_token', 'no access token provided', challenge());
+    return;
+  }
+  const token = await inspectAccessToken(value, deps);
+  if (token === undefined) {
+    sendError(res, 401, 'invalid_token', 'invalid or expired access token', challenge('invalid_token'));
+    return;
+  }
+  if (!token.scopes.includes('openid')) {
+    sendError(res, 403, 'insufficient_scope', 'access token missing openid scope', challenge('insufficient_scope'));
+    return;
+  }
+  sendJson(res, 200, { ...filterByScope(deps.directory.claims(token.user), token.scopes), sub: token.user.uid });
+}
+
+/** RFC 6750 §2.1 header or §2.2 form parameter, never both (§2: "MUST NOT use more than one method"). */
+function bearerToken(header: string | undefined, form: ReadonlyMap<string, string>): string | undefined {
+  const fromForm = form.get('access_token');
+  if (header === undefined) return fromForm;
+  if (fromForm !== undefined) throw new BadRequest('access token must only be provided using one mechanism');
+  const match = /^bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
+  return match?.[1];
+}

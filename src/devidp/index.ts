@@ -1,0 +1,15 @@
+/**
+ * A development OpenID Provider on oidc-provider that speaks authentik's dialect: users with
+ * groups, attributes and app passwords; code flow with PKCE and a login page; client_credentials
+ * with username + app password; password grant; refresh tokens; JWT access tokens;
+ * introspection; revocation; end-session; back-channel logout. For the demo and for tests only;
+ * the gateway never imports it.
+ */
+export { startDevIdp } from './start.js';
+export { loadUsersFile } from './users/load.js';
+export { parseUsersFile } from './users/file.js';
+export { hashPassword, verifyPassword } from './users/passwords.js';
+export type {
+  DevAppPassword, DevClient, DevGroup, DevIdp, DevIdpEndpoint, DevIdpOptions, DevIdpTtl, DevUser, JsonObject, JsonValue,
+  RotateKeysOptions, SignJwtOptions, UsersFile,
+} from './types.js';
