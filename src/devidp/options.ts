@@ -20,7 +20,7 @@ export function resolveOptions(options: DevIdpOptions): ResolvedOptions {
   const host = options.host ?? '127.0.0.1';
   if (!isLoopbackHost(host) && options.allowNonLoopback !== true) {
     throw new PortcullisError(
-      'PCL_USAGE',
+      'PCL_DEVIDP_NON_LOOPBACK',
       `the development IdP listens on loopback only, refusing "${host}" (it serves well-known dev passwords); allowNonLoopback overrides this`,
     );
   }

@@ -69,7 +69,7 @@ describe('starting the development IdP', () => {
 
   it('refuses to listen on a non-loopback address', async () => {
     const failure = await startDevIdp({ users: USERS_FILE, host: '0.0.0.0' }).catch((err: unknown) => err);
-    expect(isPortcullisError(failure, 'PCL_USAGE')).toBe(true);
+    expect(isPortcullisError(failure, 'PCL_DEVIDP_NON_LOOPBACK')).toBe(true);
     expect((failure as Error).message).toMatch(/loopback/);
   });
 

@@ -44,7 +44,7 @@ export class UserDirectory {
   revokeAppPassword(username: string, name: string): void {
     const user = this.#require(username);
     if (!user.appPasswords.some((a) => a.name === name)) {
-      throw new PortcullisError('PCL_USERS_INVALID', `user "${username}" has no app password named "${name}"`);
+      throw new PortcullisError('PCL_DEVIDP_UNKNOWN_USER', `user "${username}" has no app password named "${name}"`);
     }
     this.#revokedAppPasswords.add(appPasswordKey(username, name));
   }
@@ -86,7 +86,7 @@ export class UserDirectory {
 
   #require(username: string): DevUser {
     const user = this.#byUsername.get(username);
-    if (user === undefined) throw new PortcullisError('PCL_USERS_INVALID', `no user "${username}" in the users file`);
+    if (user === undefined) throw new PortcullisError('PCL_DEVIDP_UNKNOWN_USER', `no user "${username}" in the users file`);
     return user;
   }
 }

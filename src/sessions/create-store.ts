@@ -1,0 +1,40 @@
+/** Picks and builds the configured session store. */
+
+import type { SessionsConfig } from '../config/types.js';
+import { MemorySessionStore } from './memory-store.js';
+import { createRedisClient } from './redis-client.js';
+import type { RedisTimeouts } from './redis-client.js';
+import { RedisSessionStore } from './redis-store.js';
+import type { Clock, RandomBytes, SessionStore } from './store.js';
+
+export interface SessionStoreDeps {
+  /** `config.secret`: seals Redis records and names per-user indexes. */
+  readonly secret: string;
+  readonly now?: Clock;
+  readonly randomBytes?: RandomBytes;
+  /** Memory store bound; default 100,000 sessions. */
+  readonly maxSessions?: number;
+  /** Redis connect and command timeouts; default 1000 ms each. */
+  readonly redisTimeouts?: RedisTimeouts;
+  /** Redis connection errors between commands, for logging. */
+  readonly onRedisError?: (error: Error) => void;
+}
+
+export function createSessionStore(config: SessionsConfig, deps: SessionStoreDeps): SessionStore {
+  const clock = deps.now === undefined ? {} : { now: deps.now };
+  const random = deps.randomBytes === undefined ? {} : { randomBytes: deps.randomBytes };
+  if (config.store === 'memory') {
+    return new MemorySessionStore({ lifetimeMs: config.lifetimeMs, ...clock, ...random, ...(deps.maxSessions === undefined ? {} : { maxSessions: deps.maxSessions }) });
+  }
+  const timeouts = deps.redisTimeouts ?? {};
+  return new RedisSessionStore({
+    client: createRedisClient(config.redis, timeouts),
+    secret: deps.secret,
+    keyPrefix: config.redis.keyPrefix,
+    lifetimeMs: config.lifetimeMs,
+    ...(timeouts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: timeouts.connectTimeoutMs }),
+    ...(deps.onRedisError === undefined ? {} : { onError: deps.onRedisError }),
+    ...clock,
+    ...random,
+  });
+}

@@ -1,0 +1,28 @@
+/** Server-side sessions: the store contract, memory and Redis stores, and the session cookie. */
+
+export type {
+  Clock,
+  JsonValue,
+  LockBusy,
+  NewSession,
+  RandomBytes,
+  SessionData,
+  SessionOrigin,
+  SessionRecord,
+  SessionStore,
+} from './store.js';
+export { LOCK_BUSY } from './store.js';
+export { SessionStoreUnavailableError, isSessionStoreUnavailable } from './errors.js';
+export { createSessionStore, type SessionStoreDeps } from './create-store.js';
+export { MemorySessionStore, DEFAULT_MAX_SESSIONS, type MemoryStoreOptions } from './memory-store.js';
+export { RedisSessionStore, type RedisStoreOptions } from './redis-store.js';
+export { createRedisClient, type RedisConnection, type RedisTimeouts } from './redis-client.js';
+export { encodeSessionCookie, decodeSessionCookie } from './cookie.js';
+export {
+  serializeCookie,
+  serializeExpiredCookie,
+  readCookie,
+  removeCookie,
+  isValidCookieName,
+  type CookieOptions,
+} from './cookie-header.js';

@@ -1,0 +1,259 @@
+/**
+ * Sessions in Redis, shared by every replica. Records are sealed (AES-256-GCM, see
+ * record-cipher.ts) under `<keyPrefix>session:<id>` with a PX TTL; a per-user index
+ * `<keyPrefix>user:{<digest>}` (sorted set by expiry) finds a user's sessions for sign-out.
+ * Hash tags (`{…}`) keep each index, lock and counter in one slot on Redis Cluster.
+ *
+ * Any Redis failure rejects with `SessionStoreUnavailableError`; nothing is ever reported as
+ * "no session" because Redis did not answer.
+ */
+
+import { randomBytes as cryptoRandomBytes } from 'node:crypto';
+import { SessionStoreUnavailableError } from './errors.js';
+import { RecordCipher } from './record-cipher.js';
+import {
+  MAX_ID_ATTEMPTS,
+  assertCreatable,
+  assertPositiveMs,
+  clampExpiry,
+  idCollisionError,
+  isSessionId,
+  newSessionId,
+} from './record.js';
+import type { RedisConnection } from './redis-client.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from './redis-client.js';
+import { HIT_COUNTER, INDEX_SESSION, RELEASE_LOCK, TAKE_USER_SESSIONS } from './redis-scripts.js';
+import { slidingCount, windowPosition } from './sliding-window.js';
+import { LOCK_BUSY } from './store.js';
+import type { Clock, LockBusy, NewSession, RandomBytes, SessionData, SessionRecord, SessionStore } from './store.js';
+
+export interface RedisStoreOptions {
+  /** The store owns the client from now on and closes it in `close()`. */
+  readonly client: RedisConnection;
+  /** Keys sealing and index names derive from it (HKDF); replicas sharing sessions share it. */
+  readonly secret: string;
+  readonly keyPrefix: string;
+  readonly lifetimeMs: number;
+  /** How long a command issued before the very first connection waits for it. Default 1000 ms. */
+  readonly connectTimeoutMs?: number;
+  readonly now?: Clock;
+  readonly randomBytes?: RandomBytes;
+  /** Connection errors ioredis reports between commands (for logging); commands reject on their own. */
+  readonly onError?: (error: Error) => void;
+}
+
+type Arg = string | number;
+
+export class RedisSessionStore implements SessionStore {
+  readonly #client: RedisConnection;
+  readonly #cipher: RecordCipher;
+  readonly #prefix: string;
+  readonly #lifetimeMs: number;
+  readonly #connectTimeoutMs: number;
+  readonly #now: Clock;
+  readonly #randomBytes: RandomBytes;
+  readonly #onError: (error: Error) => void;
+  #connectedOnce = false;
+  #firstConnection: Promise<void> | undefined;
+
+  constructor(options: RedisStoreOptions) {
+    assertPositiveMs('lifetimeMs', options.lifetimeMs);
+    this.#client = options.client;
+    this.#cipher = new RecordCipher(options.secret);
+    this.#prefix = options.keyPrefix;
+    this.#lifetimeMs = options.lifetimeMs;
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.#now = options.now ?? Date.now;
+    this.#randomBytes = options.randomBytes ?? cryptoRandomBytes;
+    this.#onError = options.onError ?? (() => {});
+    // Without a listener ioredis prints every reconnection failure to the console.
+    this.#client.on('error', (error) => this.#onError(error));
+    this.#connectedOnce = this.#client.status === 'ready';
+    this.#client.on('ready', () => {
+      this.#connectedOnce = true;
+    });
+  }
+
+  async create(input: NewSession): Promise<SessionRecord> {
+    const createdAt = this.#now();
+    assertCreatable(input, createdAt);
+    const expiresAt = clampExpiry(createdAt, input.expiresAt, this.#lifetimeMs);
+    const index = this.#userKey(input.application, input.sub);
+    for (let attempt = 0; attempt < MAX_ID_ATTEMPTS; attempt += 1) {
+      const record: SessionRecord = { ...pickNew(input), id: newSessionId(this.#randomBytes), createdAt, expiresAt };
+      // Index first: a session that exists is always found by sign-out, even mid-create.
+      await this.#eval('create', INDEX_SESSION, index, record.id, expiresAt, createdAt, 'add');
+      const stored = await this.#call('create', 'SET', this.#sessionKey(record.id), this.#seal(record), 'PX', ttl(expiresAt, createdAt), 'NX');
+      if (stored === 'OK') return record;
+      await this.#call('create', 'ZREM', index, record.id);
+    }
+    throw idCollisionError();
+  }
+
+  async get(id: string, application: string): Promise<SessionRecord | null> {
+    if (!isSessionId(id)) return null;
+    const record = await this.#load('get', id);
+    if (record === null || record.application !== application || record.expiresAt <= this.#now()) return null;
+    return record;
+  }
+
+  async update(record: SessionRecord): Promise<boolean> {
+    if (!isSessionId(record.id)) return false;
+    const stored = await this.#load('update', record.id);
+    if (stored === null || !sameOwner(stored, record)) return false;
+    const now = this.#now();
+    const expiresAt = clampExpiry(stored.createdAt, record.expiresAt, this.#lifetimeMs);
+    if (expiresAt <= now) {
+      await this.delete(record.id);
+      return false;
+    }
+    const next: SessionRecord = { ...stored, identity: record.identity, expiresAt };
+    // XX: if sign-out deleted the session meanwhile, the refresh must not bring it back.
+    const written = await this.#call('update', 'SET', this.#sessionKey(next.id), this.#seal(next), 'PX', ttl(expiresAt, now), 'XX');
+    if (written !== 'OK') return false;
+    await this.#eval('update', INDEX_SESSION, this.#userKey(next.application, next.sub), next.id, expiresAt, now, 'touch');
+    return true;
+  }
+
+  async delete(id: string): Promise<void> {
+    if (!isSessionId(id)) return;
+    const record = await this.#load('delete', id);
+    await this.#call('delete', 'DEL', this.#sessionKey(id));
+    if (record !== null) await this.#call('delete', 'ZREM', this.#userKey(record.application, record.sub), id);
+  }
+
+  async deleteForUser(application: string, sub: string): Promise<number> {
+    const ids = await this.#eval('deleteForUser', TAKE_USER_SESSIONS, this.#userKey(application, sub));
+    if (!Array.isArray(ids)) throw unexpectedReply('deleteForUser');
+    // One DEL per key: session keys live in different cluster slots.
+    const deleted = await Promise.all(ids.map((id) => this.#call('deleteForUser', 'DEL', this.#sessionKey(String(id)))));
+    return deleted.filter((count) => count === 1).length;
+  }
+
+  async withLock<T>(key: string, ttlMs: number, fn: () => Promise<T>): Promise<T | LockBusy> {
+    assertPositiveMs('ttlMs', ttlMs);
+    const lockKey = `${this.#prefix}lock:{${key}}`;
+    const token = this.#randomBytes(16).toString('base64url');
+    const acquired = await this.#call('withLock', 'SET', lockKey, token, 'PX', ttlMs, 'NX');
+    if (acquired !== 'OK') return LOCK_BUSY;
+    try {
+      return await fn();
+    } finally {
+      await this.#release(lockKey, token);
+    }
+  }
+
+  async hit(key: string, windowMs: number): Promise<number> {
+    assertPositiveMs('windowMs', windowMs);
+    const { bucket, elapsed } = windowPosition(this.#now(), windowMs);
+    const reply = await this.#eval('hit', HIT_COUNTER, `${this.#prefix}hit:{${key}}`, bucket, bucket - 1, 2 * windowMs);
+    if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'number') throw unexpectedReply('hit');
+    return slidingCount(reply[0], reply[1], elapsed, windowMs);
+  }
+
+  async ping(): Promise<void> {
+    await this.#call('ping', 'PING');
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.#client.quit();
+    } catch {
+      this.#client.disconnect(); // Redis unreachable: QUIT cannot be sent, drop the socket
+    }
+  }
+
+  #sessionKey(id: string): string {
+    return `${this.#prefix}session:${id}`;
+  }
+
+  #userKey(application: string, sub: string): string {
+    return `${this.#prefix}user:{${this.#cipher.userDigest(application, sub)}}`;
+  }
+
+  #seal(record: SessionRecord): string {
+    const { id, ...stored } = record;
+    return this.#cipher.seal(id, JSON.stringify(stored));
+  }
+
+  async #load(operation: string, id: string): Promise<SessionRecord | null> {
+    const sealed = await this.#call(operation, 'GET', this.#sessionKey(id));
+    if (sealed === null) return null;
+    if (typeof sealed !== 'string') throw unexpectedReply(operation);
+    const json = this.#cipher.open(id, sealed);
+    // Unreadable (tampered, or sealed under a previous secret): not a session we issued.
+    return json === null ? null : parseStored(id, json);
+  }
+
+  async #release(lockKey: string, token: string): Promise<void> {
+    try {
+      await this.#eval('withLock', RELEASE_LOCK, lockKey, token);
+    } catch (error) {
+      // fn's result must still reach the caller; the lock frees itself when its TTL ends.
+      this.#onError(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  #eval(operation: string, script: string, key: string, ...args: Arg[]): Promise<unknown> {
+    return this.#call(operation, 'EVAL', script, 1, key, ...args);
+  }
+
+  async #call(operation: string, command: string, ...args: Arg[]): Promise<unknown> {
+    await this.#awaitFirstConnection();
+    try {
+      return await this.#client.call(command, ...args);
+    } catch (cause) {
+      throw new SessionStoreUnavailableError(operation, { cause });
+    }
+  }
+
+  /**
+   * With the offline queue off, a command sent while the very first connection is still being
+   * opened would fail; wait for it (bounded). Later outages are not waited for: fail fast.
+   */
+  #awaitFirstConnection(): Promise<void> {
+    if (this.#connectedOnce || !['connecting', 'connect'].includes(this.#client.status)) return Promise.resolve();
+    this.#firstConnection ??= new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        for (const event of ['ready', 'close', 'end'] as const) this.#client.off(event, done);
+        this.#firstConnection = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, this.#connectTimeoutMs);
+      for (const event of ['ready', 'close', 'end'] as const) this.#client.on(event, done);
+    });
+    return this.#firstConnection;
+  }
+}
+
+function pickNew(input: NewSession): Pick<SessionRecord, 'application' | 'sub' | 'identity'> {
+  return { application: input.application, sub: input.sub, identity: input.identity };
+}
+
+function ttl(expiresAt: number, now: number): number {
+  return Math.max(1, Math.ceil(expiresAt - now));
+}
+
+function sameOwner(stored: SessionRecord, update: SessionRecord): boolean {
+  return stored.application === update.application && stored.sub === update.sub && stored.createdAt === update.createdAt;
+}
+
+function parseStored(id: string, json: string): SessionRecord | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const { application, sub, identity, createdAt, expiresAt } = value as Record<string, unknown>;
+  if (typeof application !== 'string' || typeof sub !== 'string' || typeof createdAt !== 'number' || typeof expiresAt !== 'number') return null;
+  if (typeof identity !== 'object' || identity === null) return null;
+  // The GCM tag proved this JSON was written by #seal from a SessionRecord; its shape is ours.
+  return { id, application, sub, identity: identity as SessionData, createdAt, expiresAt };
+}
+
+function unexpectedReply(operation: string): SessionStoreUnavailableError {
+  return new SessionStoreUnavailableError(operation, { cause: new Error('unexpected reply from Redis') });
+}
