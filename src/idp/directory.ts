@@ -14,6 +14,8 @@ export interface DiscoveryLog {
 export interface IdpDirectoryOptions {
   readonly applications: readonly ApplicationConfig[];
   readonly timeoutMs: number;
+  readonly jwksCooldownMs: number;
+  readonly jwksMaxAgeMs: number;
   readonly log: DiscoveryLog;
   /** Delay before retrying a failed discovery; doubles up to `maxRetryMs`. */
   readonly retryMs?: number;
@@ -34,7 +36,14 @@ export class IdpDirectory {
       const key = JSON.stringify([app.identity.issuer, app.identity.clientId, app.identity.clientSecret]);
       let provider = byKey.get(key);
       if (provider === undefined) {
-        provider = new IdentityProvider({ identity: app.identity, timeoutMs: options.timeoutMs });
+        provider = new IdentityProvider({
+          identity: app.identity,
+          timeoutMs: options.timeoutMs,
+          jwksCooldownMs: options.jwksCooldownMs,
+          jwksMaxAgeMs: options.jwksMaxAgeMs,
+          onJwksError: (error) =>
+            options.log.warn({ issuer: app.identity.issuer, err: error instanceof Error ? error.message : String(error) }, 'JWKS refresh failed; keeping the last good keys'),
+        });
         byKey.set(key, provider);
         this.#providers.push(provider);
       }

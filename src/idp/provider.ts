@@ -6,10 +6,16 @@
 import * as oidc from 'openid-client';
 import { PortcullisError } from '../errors/index.js';
 import type { IdentityConfig } from '../config/index.js';
+import { JwksCache } from './jwks.js';
 
 export interface ProviderOptions {
   readonly identity: IdentityConfig;
   readonly timeoutMs: number;
+  /** Minimum time between two JWKS fetches triggered by unknown key ids. */
+  readonly jwksCooldownMs: number;
+  /** Age after which the key set is refreshed in the background. */
+  readonly jwksMaxAgeMs: number;
+  readonly onJwksError?: (error: unknown) => void;
 }
 
 export class IdentityProvider {
@@ -17,12 +23,18 @@ export class IdentityProvider {
   readonly clientId: string;
   #configuration: oidc.Configuration | null = null;
   #pending: Promise<oidc.Configuration> | null = null;
+  #jwks: JwksCache | null = null;
   readonly #options: ProviderOptions;
 
   constructor(options: ProviderOptions) {
     this.#options = options;
     this.issuer = options.identity.issuer;
     this.clientId = options.identity.clientId;
+  }
+
+  /** The discovered `jwks_uri`, or undefined before discovery. */
+  get jwksUri(): string | undefined {
+    return this.#configuration?.serverMetadata().jwks_uri;
   }
 
   get discovered(): boolean {
@@ -38,6 +50,25 @@ export class IdentityProvider {
       this.#pending = null;
     });
     return this.#pending;
+  }
+
+  /** The IdP's signing keys, from the discovered `jwks_uri`. */
+  async jwks(): Promise<JwksCache> {
+    if (this.#jwks !== null) {
+      return this.#jwks;
+    }
+    const uri = (await this.configuration()).serverMetadata().jwks_uri;
+    if (uri === undefined) {
+      throw new PortcullisError('PCL_IDP_DISCOVERY', `${this.issuer} advertises no jwks_uri`);
+    }
+    this.#jwks ??= new JwksCache({
+      url: uri,
+      timeoutMs: this.#options.timeoutMs,
+      cooldownMs: this.#options.jwksCooldownMs,
+      maxAgeMs: this.#options.jwksMaxAgeMs,
+      ...(this.#options.onJwksError ? { onRefreshError: this.#options.onJwksError } : {}),
+    });
+    return this.#jwks;
   }
 
   async #discover(): Promise<oidc.Configuration> {

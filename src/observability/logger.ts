@@ -27,7 +27,7 @@ export function createLogger({ config, destination }: LoggerOptions): Logger {
     base: { service: 'portcullis' },
   };
   if (config.format === 'pretty' && destination === undefined) {
-    return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: false } } });
+    return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: false, singleLine: true, ignore: 'pid,hostname,service' } } });
   }
   return destination === undefined ? pino(options) : pino(options, destination);
 }

@@ -4,5 +4,9 @@ export {
   type ForwardingFacts,
   type HeaderMap,
   type UpstreamHeaderPlan,
+  type UpstreamIdentity,
 } from './request-headers.js';
 export { rewriteResponseHeaders } from './response-headers.js';
+export { identityHeaders, IDENTITY_HEADER_NAMES, type IdentityHeaderName, type OutpostMeta } from './identity-headers.js';
+export { upstreamBasicAuthorization } from './basic-injection.js';
+export { headerSafe } from './header-value.js';

@@ -3,6 +3,12 @@
  * the incoming header map (a copy the caller owns) and returns it rewritten.
  */
 
+import type { Identity } from '../auth/index.js';
+import type { UpstreamBasicAuthConfig } from '../config/index.js';
+import { removeCookie } from '../sessions/index.js';
+import { upstreamBasicAuthorization } from './basic-injection.js';
+import { identityHeaders, type OutpostMeta } from './identity-headers.js';
+
 export type HeaderMap = Record<string, string | string[] | undefined>;
 
 /** What the gateway learned about the connection, with `trustedProxies` already applied. */
@@ -21,6 +27,18 @@ export interface ForwardingFacts {
 export interface UpstreamHeaderPlan {
   /** Static `additionalHeaders`, lower-cased names; validated at config load. */
   readonly additional: readonly (readonly [string, string])[];
+  readonly meta: OutpostMeta;
+  readonly basicAuth: UpstreamBasicAuthConfig;
+}
+
+/** What the decision contributes to the upstream request. */
+export interface UpstreamIdentity {
+  /** Null on skip paths: no identity headers are set (and the client's are still removed). */
+  readonly identity: Identity | null;
+  /** Remove the client's `Authorization` (Portcullis consumed it, or owns it by `intercept`). */
+  readonly stripAuthorization: boolean;
+  /** Portcullis's session cookie name, removed from `Cookie`; null to leave `Cookie` alone. */
+  readonly sessionCookie: string | null;
 }
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) and credentials meant for this proxy, never relayed.
@@ -29,9 +47,15 @@ const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trail
 // Forwarding headers only a trusted proxy may set; from anyone else they are spoofing.
 const FORWARDING = ['forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-prefix', 'x-forwarded-uri', 'x-forwarded-method', 'x-original-uri', 'x-original-url', 'x-real-ip'];
 
-export function prepareUpstreamPlan(additionalHeaders: Readonly<Record<string, string>>): UpstreamHeaderPlan {
+export function prepareUpstreamPlan(
+  additionalHeaders: Readonly<Record<string, string>>,
+  basicAuth: UpstreamBasicAuthConfig,
+  meta: OutpostMeta,
+): UpstreamHeaderPlan {
   return {
     additional: Object.entries(additionalHeaders).map(([name, value]) => [name.toLowerCase(), value] as const),
+    meta,
+    basicAuth,
   };
 }
 
@@ -39,7 +63,12 @@ export function prepareUpstreamPlan(additionalHeaders: Readonly<Record<string, s
  * Strips what must never reach the upstream and sets the forwarding headers.
  * `keepUpgrade` preserves `Connection: upgrade` / `Upgrade` for a WebSocket handshake.
  */
-export function rewriteUpstreamHeaders(headers: HeaderMap, plan: UpstreamHeaderPlan, facts: ForwardingFacts): HeaderMap {
+export function rewriteUpstreamHeaders(
+  headers: HeaderMap,
+  plan: UpstreamHeaderPlan,
+  facts: ForwardingFacts,
+  decided: UpstreamIdentity,
+): HeaderMap {
   for (const name of connectionListed(headers.connection)) {
     delete headers[name];
   }
@@ -63,8 +92,28 @@ export function rewriteUpstreamHeaders(headers: HeaderMap, plan: UpstreamHeaderP
   headers['x-forwarded-proto'] = facts.proto;
   headers['x-forwarded-host'] = facts.host;
   headers['x-real-ip'] = facts.clientAddress;
+  if (decided.stripAuthorization) {
+    delete headers.authorization;
+  }
+  if (decided.sessionCookie !== null && typeof headers.cookie === 'string') {
+    const rest = removeCookie(headers.cookie, decided.sessionCookie);
+    if (rest === '') {
+      delete headers.cookie;
+    } else {
+      headers.cookie = rest;
+    }
+  }
   for (const [name, value] of plan.additional) {
     headers[name] = value;
+  }
+  if (decided.identity !== null) {
+    Object.assign(headers, identityHeaders(decided.identity, plan.meta));
+    if (plan.basicAuth.enabled) {
+      const authorization = upstreamBasicAuthorization(decided.identity, plan.basicAuth);
+      if (authorization !== null) {
+        headers.authorization = authorization;
+      }
+    }
   }
   return headers;
 }
