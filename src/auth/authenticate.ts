@@ -1,7 +1,7 @@
 /**
  * The authentication chain: each authenticator looks at the request facts and either
  * establishes an identity, declares the credential it owns invalid, reports that the IdP
- * could not be asked, or passes (`none`). The first answer other than `none` wins.
+ * or the session store could not be asked, or passes (`none`).
  */
 
 import type { Identity } from './identity.js';
@@ -26,12 +26,22 @@ export interface Authenticator {
 
 export const NO_CREDENTIALS: AuthResult = Object.freeze({ kind: 'none' });
 
+/**
+ * Runs the chain in order; the first identity or invalid credential decides. An
+ * `unavailable` answer does not stop the chain: a session store outage must not block a
+ * caller whose header credential still checks out. It is the result only when nothing
+ * later established an identity or refused a credential.
+ */
 export async function authenticate(chain: readonly Authenticator[], facts: CredentialFacts): Promise<AuthResult> {
+  let unavailable: AuthResult | null = null;
   for (const authenticator of chain) {
     const result = await authenticator.authenticate(facts);
-    if (result.kind !== 'none') {
+    if (result.kind === 'identity' || result.kind === 'invalid') {
       return result;
     }
+    if (result.kind === 'unavailable') {
+      unavailable ??= result;
+    }
   }
-  return NO_CREDENTIALS;
+  return unavailable ?? NO_CREDENTIALS;
 }

@@ -6,7 +6,7 @@
 import type { ApplicationConfig } from '../config/index.js';
 import { basicChallenge, bearerChallenge, type Authenticator } from '../auth/index.js';
 import { compileSkipPaths, type SkipPathMatcher } from '../policy/index.js';
-import { prepareUpstreamPlan, type UpstreamHeaderPlan } from '../upstream/index.js';
+import { prepareUpstreamPlan, type OutpostMeta, type UpstreamHeaderPlan } from '../upstream/index.js';
 
 export interface PreparedApplication {
   readonly config: ApplicationConfig;
@@ -33,11 +33,19 @@ export interface PreparedApplication {
     readonly plan: UpstreamHeaderPlan;
   };
   readonly startPath: string;
+  /** Portcullis's session cookie for this application, removed from what the upstream sees. */
+  readonly sessionCookieName: string;
 }
 
 export const START_PATH = '/outpost.goauthentik.io/start';
 
-export function prepareApplication(config: ApplicationConfig, authenticators: readonly Authenticator[]): PreparedApplication {
+export interface ApplicationDeps {
+  readonly authenticators: readonly Authenticator[];
+  readonly meta: OutpostMeta;
+  readonly sessionCookieName: string;
+}
+
+export function prepareApplication(config: ApplicationConfig, { authenticators, meta, sessionCookieName }: ApplicationDeps): PreparedApplication {
   const { headerAuth } = config;
   const realm = config.name;
   const basic = headerAuth.basic ? [basicChallenge(realm)] : [];
@@ -60,8 +68,9 @@ export function prepareApplication(config: ApplicationConfig, authenticators: re
     upstream: {
       origin: internal === null ? null : internal.origin,
       basePath: internal === null ? '' : internal.pathname.replace(/\/+$/, ''),
-      plan: prepareUpstreamPlan(config.additionalHeaders),
+      plan: prepareUpstreamPlan(config.additionalHeaders, config.upstreamBasicAuth, meta),
     },
     startPath: START_PATH,
+    sessionCookieName,
   };
 }

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RawServerBase, Requ
 import { normalizePath } from '../policy/index.js';
 import type { PreparedApplication } from './application.js';
 import type { HostRouter } from './host-router.js';
+import type { Identity } from '../auth/index.js';
 import type { OutcomeKind } from './outcome.js';
 import { sendError } from './render.js';
 
@@ -19,8 +20,12 @@ export interface RequestContext {
   readonly wantsHtml: boolean;
   /** What the pipeline decided, for the access log and metrics. */
   outcome: OutcomeKind | 'reserved' | 'upstream_error' | null;
-  authMethod: string | null;
-  username: string | null;
+  /** Who the request was allowed as (null until allowed, and on skip paths). */
+  identity: Identity | null;
+  /** Remove the client's Authorization before forwarding (consumed, or owned by `intercept`). */
+  stripAuthorization: boolean;
+  /** Set-Cookie values Portcullis adds to the response (a session after header auth). */
+  setCookies: readonly string[];
 }
 
 declare module 'fastify' {
@@ -62,8 +67,9 @@ export function installRouting(app: FastifyInstance, router: HostRouter): void {
       query,
       wantsHtml,
       outcome: null,
-      authMethod: null,
-      username: null,
+      identity: null,
+      stripAuthorization: false,
+      setCookies: [],
     };
   });
 }

@@ -24,9 +24,9 @@ export interface ProxyModeOptions {
 }
 
 // Methods forwarded besides Fastify's defaults: WebDAV and CalDAV apps behind the proxy need them.
-export const EXTRA_METHODS = ['PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'REPORT', 'SEARCH', 'MKCALENDAR', 'QUERY'];
+export const EXTRA_METHODS = ['PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'REPORT', 'SEARCH', 'MKCALENDAR'];
 // TRACE would reflect identity headers back to the caller; CONNECT is not for a reverse proxy.
-const PROXIED_METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS', ...EXTRA_METHODS];
+const PROXIED_METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS', 'QUERY', ...EXTRA_METHODS];
 
 export async function proxyMode(scope: FastifyInstance, options: ProxyModeOptions): Promise<void> {
   const agent = createUpstreamAgent(options.applications, options.timeouts);
@@ -52,8 +52,8 @@ export async function proxyMode(scope: FastifyInstance, options: ProxyModeOption
     disableRequestLogging: true,
     replyOptions: {
       getUpstream: (request) => contextOf(request).app.upstream.origin ?? '',
-      rewriteRequestHeaders: (request, headers) => rewriteUpstreamHeaders(headers, contextOf(request).app.upstream.plan, forwarding(request)),
-      rewriteHeaders: (headers) => rewriteResponseHeaders(headers),
+      rewriteRequestHeaders: (request, headers) => upstreamHeaders(headers, contextOf(request), forwarding(request)),
+      rewriteHeaders: (headers, request) => responseHeaders(headers, request === undefined ? null : contextOf(request)),
       onError: (reply, { error }) => renderUpstreamError(reply, error),
       // A proxy must not replay requests on its own: the upstream may have acted on the first one.
       retryDelay: () => null,
@@ -83,10 +83,14 @@ async function guard(request: FastifyRequest, reply: FastifyReply): Promise<Fast
   if (outcome.kind !== 'allow') {
     return renderOutcome(reply, outcome, context.wantsHtml);
   }
-  if (outcome.identity !== null) {
-    context.authMethod = outcome.identity.method;
-    context.username = outcome.identity.username;
-  }
+  const { headerAuth } = app.config;
+  context.identity = outcome.identity;
+  context.setCookies = outcome.setCookies;
+  // Authorization is Portcullis's when intercepting, or when it just established the identity;
+  // otherwise it belongs to the upstream and passes untouched.
+  context.stripAuthorization =
+    headerAuth.header === 'authorization' &&
+    (headerAuth.intercept || (outcome.identity !== null && outcome.identity.method !== 'session'));
   // The upstream receives the normalized path under internalHost's base path, and the query
   // byte for byte: the same path every decision was made on.
   request.raw.url = `${app.upstream.basePath}${context.path}${context.query}`;
@@ -118,6 +122,23 @@ export function forwardingFacts(request: AnyRequest, trust: TrustFunction): Forw
   };
 }
 
+function upstreamHeaders(headers: HeaderMap, context: RequestContext, facts: ForwardingFacts): HeaderMap {
+  return rewriteUpstreamHeaders(headers, context.app.upstream.plan, facts, {
+    identity: context.identity,
+    stripAuthorization: context.stripAuthorization,
+    sessionCookie: context.app.sessionCookieName,
+  });
+}
+
+function responseHeaders(headers: HeaderMap, context: RequestContext | null): HeaderMap {
+  rewriteResponseHeaders(headers);
+  if (context !== null && context.setCookies.length > 0) {
+    const upstream = headers['set-cookie'];
+    headers['set-cookie'] = [...(upstream === undefined ? [] : Array.isArray(upstream) ? upstream : [upstream]), ...context.setCookies];
+  }
+  return headers;
+}
+
 function websocketHeaders(request: AnyRequest, facts: ForwardingFacts): HeaderMap {
   const headers: HeaderMap = { ...request.headers };
   // The WebSocket client writes its own handshake headers; copies would be duplicates.
@@ -126,7 +147,7 @@ function websocketHeaders(request: AnyRequest, facts: ForwardingFacts): HeaderMa
       delete headers[name];
     }
   }
-  return rewriteUpstreamHeaders(headers, contextOf(request).app.upstream.plan, facts);
+  return upstreamHeaders(headers, contextOf(request), facts);
 }
 
 /**

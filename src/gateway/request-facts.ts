@@ -29,7 +29,9 @@ export function factsFromRequest(
 ): RequestFacts {
   const headers = request.headers;
   const accept = headers.accept;
-  const credential = headers[app.config.headerAuth.header];
+  // headersDistinct keeps every line: Node's `headers` silently keeps only the first
+  // Authorization, which would let a second, unchecked line through to a lenient upstream.
+  const credential = request.raw.headersDistinct[app.config.headerAuth.header];
   return {
     method: request.method,
     path,
@@ -37,7 +39,7 @@ export function factsFromRequest(
     wantsHtml: typeof accept === 'string' && accept.includes('text/html'),
     noRedirect: headers[NO_REDIRECT] !== undefined || queryHasParameter(query, NO_REDIRECT),
     // Two credential header lines are ambiguous; authenticators treat the joined value as malformed.
-    credentialHeader: Array.isArray(credential) ? credential.join(', ') : credential,
+    credentialHeader: credential === undefined ? undefined : credential.join(', '),
     cookieHeader: headers.cookie,
   };
 }

@@ -3,12 +3,12 @@
  * identity-provider directory, and the order in which they start and drain.
  */
 
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.js';
 import { IdpDirectory } from '../idp/index.js';
 import type { Logger } from '../observability/index.js';
+import { createSessionStore } from '../sessions/index.js';
 import { installAccessLog } from './access-log.js';
-import { prepareApplication, type PreparedApplication } from './application.js';
 import { installRouting } from './context.js';
 import { frameworkErrors, installErrorHandling } from './error-handling.js';
 import { createHealthServer } from './health.js';
@@ -16,6 +16,7 @@ import { createHostRouter } from './host-router.js';
 import { EXTRA_METHODS, proxyMode } from './proxy-mode.js';
 import { reservedEndpoints } from './reserved.js';
 import { compileTrust } from './trust.js';
+import { wireApplications } from './wiring.js';
 
 export interface GatewayOptions {
   readonly config: Config;
@@ -32,14 +33,25 @@ export interface Gateway {
 }
 
 export async function createGateway({ config, logger }: GatewayOptions): Promise<Gateway> {
-  const applications: PreparedApplication[] = config.applications.map((app) => prepareApplication(app, []));
   const trust = compileTrust(config.trustedProxies);
-  const idps = new IdpDirectory({ applications: config.applications, timeoutMs: config.timeouts.idpMs, log: logger });
+  const idps = new IdpDirectory({
+    applications: config.applications,
+    timeoutMs: config.timeouts.idpMs,
+    jwksCooldownMs: config.cache.jwksCooldownMs,
+    jwksMaxAgeMs: config.cache.jwksMaxAgeMs,
+    log: logger,
+  });
+  const sessions = createSessionStore(config.sessions, {
+    secret: config.secret,
+    onRedisError: (error) => logger.warn({ err: error.message }, 'session store connection error'),
+  });
+  const { applications } = wireApplications({ config, idps, sessions, logger });
   let draining = false;
 
   const server: FastifyInstance = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // One access-log line per request is written by access-log.ts instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: trust,
     // Connections idle between requests are closed at shutdown; busy ones finish first.
     forceCloseConnections: 'idle',
@@ -48,6 +60,14 @@ export async function createGateway({ config, logger }: GatewayOptions): Promise
     frameworkErrors,
   });
   installErrorHandling(server);
+  // While draining, every response closes its connection, so keep-alive clients let go and
+  // `close()` does not wait for their idle timeout.
+  server.addHook('onSend', async (_request, reply, payload) => {
+    if (draining) {
+      reply.header('connection', 'close');
+    }
+    return payload;
+  });
   for (const method of EXTRA_METHODS) {
     server.addHttpMethod(method, { hasBody: true });
   }
@@ -75,11 +95,14 @@ export async function createGateway({ config, logger }: GatewayOptions): Promise
       idps.close();
       const force = setTimeout(() => server.server.closeAllConnections(), config.timeouts.shutdownMs);
       force.unref();
+      const sweep = setInterval(() => server.server.closeIdleConnections(), 100);
+      sweep.unref();
       try {
         await server.close();
       } finally {
         clearTimeout(force);
-        await health?.close();
+        clearInterval(sweep);
+        await Promise.all([health?.close(), sessions.close()]);
       }
     },
   };

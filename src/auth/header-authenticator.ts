@@ -1,0 +1,137 @@
+/**
+ * Authentication by the credential header (`Authorization`, or `Proxy-Authorization` in that
+ * mode): Basic app passwords exchanged at the IdP's token endpoint, Bearer access tokens
+ * validated against the IdP's keys. Successful checks are cached (credential-cache.ts);
+ * concurrent identical checks share one IdP call.
+ *
+ * `headerAuth.intercept` decides who owns the header. With `true`, a Basic or Bearer
+ * credential that fails is answered with a challenge. With `false`, a credential that is not
+ * Portcullis's (one that fails, or a scheme it does not handle) is left for the upstream and
+ * the session or login flow decides. A malformed header is always answered with a challenge.
+ */
+
+import type { HeaderAuthConfig, IdentityConfig } from '../config/index.js';
+import { exchangePassword, type IdentityProvider, type TokenChecker, type VerifiedToken, type Verdict } from '../idp/index.js';
+import type { AuthResult, Authenticator, CredentialFacts } from './authenticate.js';
+import { identityFromClaims } from './claims.js';
+import type { CredentialCache } from './credential-cache.js';
+import { parseCredentials } from './credentials/index.js';
+import type { AuthMethod, Identity } from './identity.js';
+import type { SessionIssuer } from './session-issuer.js';
+
+export interface HeaderAuthenticatorOptions {
+  /** The application name: credentials are cached per application. */
+  readonly application: string;
+  readonly headerAuth: HeaderAuthConfig;
+  readonly identity: IdentityConfig;
+  readonly provider: IdentityProvider;
+  readonly tokens: TokenChecker;
+  readonly cache: CredentialCache;
+  /** Seconds a client is told to wait when the IdP could not be asked. */
+  readonly retryAfterSeconds: number;
+  readonly onIdpTrouble?: (reason: string) => void;
+  /** Hands out a session cookie after a successful check; absent, no cookie is set. */
+  readonly sessions?: SessionIssuer;
+}
+
+const NONE: AuthResult = Object.freeze({ kind: 'none' });
+
+export class HeaderAuthenticator implements Authenticator {
+  readonly name = 'header';
+  readonly #options: HeaderAuthenticatorOptions;
+
+  constructor(options: HeaderAuthenticatorOptions) {
+    this.#options = options;
+  }
+
+  async authenticate(facts: CredentialFacts): Promise<AuthResult> {
+    const { headerAuth } = this.#options;
+    const parsed = parseCredentials(facts.credentialHeader);
+    if (parsed === null || parsed.kind === 'other') {
+      return NONE;
+    }
+    if (parsed.kind === 'malformed') {
+      // Malformed is answered whatever `intercept` says: passing it on would let something
+      // like `Negotiate x, Bearer forged` reach the upstream unchecked.
+      return parsed.scheme === 'bearer' ? { kind: 'invalid', scheme: 'bearer', bearerError: 'invalid_token' } : { kind: 'invalid', scheme: parsed.scheme };
+    }
+    if (!this.#handles(parsed.kind)) {
+      return NONE;
+    }
+    const result =
+      parsed.kind === 'basic'
+        ? await this.#cached('basic', `basic\u0000${parsed.username}\u0000${parsed.password}`, () => this.#checkAppPassword(parsed.username, parsed.password))
+        : await this.#cached('bearer', `bearer\u0000${parsed.token}`, () => this.#checkToken(parsed.token, 'bearer'));
+    if (result.kind === 'invalid' && !headerAuth.intercept) {
+      return NONE;
+    }
+    return result;
+  }
+
+  #handles(scheme: 'basic' | 'bearer' | 'unknown'): boolean {
+    const { headerAuth } = this.#options;
+    return (scheme === 'basic' && headerAuth.basic) || (scheme === 'bearer' && headerAuth.bearer);
+  }
+
+  async #cached(scheme: 'basic' | 'bearer', credential: string, check: () => Promise<Verdict<Identity>>): Promise<AuthResult> {
+    const { cache, application, sessions } = this.#options;
+    const key = cache.keyOf(application, credential);
+    const hit = cache.get(key);
+    if (hit !== undefined) {
+      return { kind: 'identity', identity: hit.identity, setCookies: hit.setCookie === null ? [] : [hit.setCookie] };
+    }
+    const verdict = await cache.coalesce(key, async () => {
+      const fresh = await check();
+      if (!fresh.ok) {
+        return fresh;
+      }
+      const setCookie = sessions === undefined ? null : await sessions.issue(fresh.value);
+      cache.set(key, { identity: fresh.value, setCookie });
+      return { ok: true as const, value: { identity: fresh.value, setCookie } };
+    });
+    if (verdict.ok) {
+      const { identity, setCookie } = verdict.value;
+      return { kind: 'identity', identity, setCookies: setCookie === null ? [] : [setCookie] };
+    }
+    if (verdict.kind === 'unavailable') {
+      this.#options.onIdpTrouble?.(verdict.reason);
+      return { kind: 'unavailable', retryAfterSeconds: this.#options.retryAfterSeconds, reason: verdict.reason };
+    }
+    return scheme === 'bearer' ? { kind: 'invalid', scheme, bearerError: 'invalid_token' } : { kind: 'invalid', scheme };
+  }
+
+  async #checkAppPassword(username: string, password: string): Promise<Verdict<Identity>> {
+    const { provider, identity } = this.#options;
+    let configuration;
+    try {
+      configuration = await provider.configuration();
+    } catch (error) {
+      return { ok: false, kind: 'unavailable', reason: error instanceof Error ? error.message : String(error) };
+    }
+    const exchanged = await exchangePassword(configuration, { grant: identity.basicGrant, username, password, scopes: identity.scopes });
+    if (!exchanged.ok) {
+      return exchanged;
+    }
+    const checked = await this.#checkToken(exchanged.value, 'basic');
+    if (!checked.ok && checked.kind === 'invalid') {
+      // The IdP accepted the password but issued a token Portcullis cannot validate: that is a
+      // configuration problem between the two, not a wrong password.
+      return { ok: false, kind: 'unavailable', reason: `the token issued for an app password did not validate: ${checked.reason}` };
+    }
+    return checked;
+  }
+
+  async #checkToken(token: string, method: AuthMethod): Promise<Verdict<Identity>> {
+    const verdict: Verdict<VerifiedToken> = await this.#options.tokens.check(token);
+    if (!verdict.ok) {
+      return verdict;
+    }
+    const identity = identityFromClaims(this.#options.identity.claims, {
+      claims: verdict.value.claims,
+      token,
+      method,
+      expiresAt: verdict.value.expiresAt,
+    });
+    return { ok: true, value: identity };
+  }
+}

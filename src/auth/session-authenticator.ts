@@ -1,0 +1,56 @@
+/**
+ * Authentication by Portcullis's session cookie. A cookie that is malformed, truncated,
+ * forged, for another application or for an ended session is simply "no session"; a session
+ * store that cannot answer is `unavailable` (503), never "no session", so an outage cannot
+ * turn into a redirect loop.
+ */
+
+import { decodeSessionCookie, isSessionStoreUnavailable, readCookie, type SessionStore } from '../sessions/index.js';
+import type { AuthResult, Authenticator, CredentialFacts } from './authenticate.js';
+import { identityFromSession } from './session-codec.js';
+
+export interface SessionAuthenticatorOptions {
+  readonly application: string;
+  readonly cookieName: string;
+  readonly secret: string;
+  readonly store: SessionStore;
+  readonly retryAfterSeconds: number;
+  readonly now?: () => number;
+}
+
+const NONE: AuthResult = Object.freeze({ kind: 'none' });
+
+export class SessionAuthenticator implements Authenticator {
+  readonly name = 'session';
+  readonly #options: SessionAuthenticatorOptions;
+  readonly #now: () => number;
+
+  constructor(options: SessionAuthenticatorOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  async authenticate(facts: CredentialFacts): Promise<AuthResult> {
+    const { application, cookieName, secret, store } = this.#options;
+    const value = readCookie(facts.cookieHeader, cookieName);
+    if (value === undefined || value === '') {
+      return NONE;
+    }
+    const id = decodeSessionCookie(value, application, secret);
+    if (id === null) {
+      return NONE;
+    }
+    try {
+      const record = await store.get(id, application);
+      if (record === null || record.expiresAt <= this.#now()) {
+        return NONE;
+      }
+      return { kind: 'identity', identity: identityFromSession(record), setCookies: [] };
+    } catch (error) {
+      if (isSessionStoreUnavailable(error)) {
+        return { kind: 'unavailable', retryAfterSeconds: this.#options.retryAfterSeconds, reason: error.message };
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+/**
+ * `portcullis run | check-config | dev-idp | demo`. The command line is the one edge that
+ * reads `process.env` and argv; everything below it receives values.
+ */
+
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { loadConfig } from './config/index.js';
+import { formatProblems, isPortcullisError, ValidationError } from './errors/index.js';
+
+const USAGE = `Usage: portcullis <command> [options]
+
+Commands:
+  run            Start the gateway
+                   --config FILE   configuration file (default: $PORTCULLIS_CONFIG or ./portcullis.yaml)
+  check-config   Validate a configuration file and print "ok" or every problem
+                   --config FILE
+  dev-idp        Start the development OpenID Provider (loopback only)
+                   --users FILE    users, groups and clients (YAML)
+                   --port N        port (default 9100)
+                   --host H        address (default 127.0.0.1)
+  demo           Start the development IdP, an echo upstream and the gateway on loopback
+  help           Show this text
+
+Exit codes: 0 success, 1 runtime failure, 2 invalid configuration or usage.
+`;
+
+type Command = (args: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  run: runCommand,
+  'check-config': checkConfigCommand,
+  'dev-idp': devIdpCommand,
+  demo: demoCommand,
+  help: async () => {
+    process.stdout.write(USAGE);
+    return 0;
+  },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h') {
+    process.stdout.write(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    process.stderr.write(`portcullis: unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await command(rest);
+  } catch (error) {
+    return reportFailure(error);
+  }
+}
+
+function reportFailure(error: unknown): number {
+  if (error instanceof ValidationError) {
+    process.stderr.write(`${error.source}: invalid configuration\n${formatProblems(error.problems)}\n`);
+    return 2;
+  }
+  if (isPortcullisError(error, 'PCL_CONFIG_UNREADABLE') || isPortcullisError(error, 'PCL_USAGE')) {
+    process.stderr.write(`portcullis: ${error.message}\n`);
+    return 2;
+  }
+  process.stderr.write(`portcullis: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return 1;
+}
+
+function configPath(args: string[]): string {
+  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } }, strict: true });
+  return resolve(values.config ?? process.env.PORTCULLIS_CONFIG ?? 'portcullis.yaml');
+}
+
+async function checkConfigCommand(args: string[]): Promise<number> {
+  await loadConfig(configPath(args), process.env);
+  process.stdout.write('ok\n');
+  return 0;
+}
+
+async function runCommand(args: string[]): Promise<number> {
+  const { runGateway } = await import('./run.js');
+  const config = await loadConfig(configPath(args), process.env);
+  return runGateway(config);
+}
+
+async function devIdpCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { users: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
+    strict: true,
+  });
+  if (values.users === undefined) {
+    process.stderr.write('portcullis dev-idp: --users FILE is required\n');
+    return 2;
+  }
+  const port = values.port === undefined ? 9100 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`portcullis dev-idp: --port: expected a port number, got "${values.port}"\n`);
+    return 2;
+  }
+  const { startDevIdp } = await import('./devidp/index.js');
+  const { untilSignal } = await import('./run.js');
+  const idp = await startDevIdp({ users: resolve(values.users), port, host: values.host ?? '127.0.0.1' });
+  process.stdout.write(`development IdP listening; issuer ${idp.issuer}\n`);
+  await untilSignal();
+  await idp.close();
+  return 0;
+}
+
+async function demoCommand(): Promise<number> {
+  const { runDemo } = await import('./demo/index.js');
+  return runDemo();
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.exitCode = reportFailure(error);
+  },
+);

@@ -1,0 +1,100 @@
+/**
+ * Builds each application's runtime from the configuration: its identity provider, token
+ * checker, authenticator chain and outpost metadata. Everything here runs once at start-up.
+ */
+
+import { CredentialCache, HeaderAuthenticator, SessionAuthenticator, SessionIssuer, type Authenticator } from '../auth/index.js';
+import { cookieNameFor, type ApplicationConfig, type Config } from '../config/index.js';
+import { TokenChecker, type IdpDirectory } from '../idp/index.js';
+import type { Logger } from '../observability/index.js';
+import type { SessionStore } from '../sessions/index.js';
+import type { OutpostMeta } from '../upstream/index.js';
+import { VERSION } from '../version.js';
+import { prepareApplication, type PreparedApplication } from './application.js';
+
+/** Seconds an API client is asked to wait after an IdP outage answered its request. */
+export const IDP_RETRY_AFTER_SECONDS = 5;
+const OUTPOST_NAME = 'portcullis';
+
+export interface WiringDeps {
+  readonly config: Config;
+  readonly idps: IdpDirectory;
+  readonly sessions: SessionStore;
+  readonly logger: Logger;
+}
+
+export interface Wiring {
+  readonly applications: readonly PreparedApplication[];
+  readonly credentials: CredentialCache;
+}
+
+/** Seconds a client is asked to wait when the session store could not answer. */
+export const STORE_RETRY_AFTER_SECONDS = 2;
+
+export function wireApplications(deps: WiringDeps): Wiring {
+  const { config, idps } = deps;
+  const credentials = new CredentialCache({
+    secret: config.secret,
+    ttlMs: config.cache.credentialTtlMs,
+    maxEntries: config.cache.maxCredentials,
+  });
+  const applications = config.applications.map((app) => {
+    const sessionCookieName = config.sessions.cookieName || cookieNameFor(app.identity.clientId);
+    return prepareApplication(app, {
+      authenticators: authenticatorsFor(app, sessionCookieName, credentials, deps),
+      meta: metaFor(app, idps),
+      sessionCookieName,
+    });
+  });
+  return { applications, credentials };
+}
+
+/** Session first, then header credentials (DESIGN.md §2). */
+function authenticatorsFor(app: ApplicationConfig, cookieName: string, cache: CredentialCache, deps: WiringDeps): Authenticator[] {
+  const { config, idps, sessions: store, logger } = deps;
+  const chain: Authenticator[] = [
+    new SessionAuthenticator({ application: app.name, cookieName, secret: config.secret, store, retryAfterSeconds: STORE_RETRY_AFTER_SECONDS }),
+  ];
+  const { headerAuth } = app;
+  if (!headerAuth.basic && !headerAuth.bearer) {
+    return chain;
+  }
+  const provider = idps.forApplication(app.name);
+  const sessions = new SessionIssuer({
+    application: app,
+    store,
+    secret: config.secret,
+    cookieName,
+    lifetimeMs: config.sessions.lifetimeMs,
+    onStoreTrouble: (error) =>
+      logger.warn({ app: app.name, err: error instanceof Error ? error.message : String(error) }, 'no session handed out: the session store did not answer'),
+  });
+  chain.push(
+    new HeaderAuthenticator({
+      application: app.name,
+      headerAuth,
+      identity: app.identity,
+      provider,
+      tokens: new TokenChecker({ provider, identity: app.identity }),
+      cache,
+      sessions,
+      retryAfterSeconds: IDP_RETRY_AFTER_SECONDS,
+      onIdpTrouble: (reason) => logger.warn({ app: app.name, reason }, 'identity provider unavailable for a header credential'),
+    }),
+  );
+  return chain;
+}
+
+function metaFor(app: ApplicationConfig, idps: IdpDirectory): OutpostMeta {
+  const provider = idps.forApplication(app.name);
+  return {
+    application: app.name,
+    outpost: OUTPOST_NAME,
+    provider: app.identity.clientId,
+    // Known once discovery has run; the getter keeps the header current without a per-request lookup.
+    get jwks() {
+      return provider.jwksUri ?? '';
+    },
+    version: VERSION,
+  };
+}

@@ -1,0 +1,114 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'undici';
+import { startEchoUpstream, type EchoUpstream } from '../../src/demo/echo-upstream.js';
+import { TEST_SECRET } from '../support/gateway.js';
+
+const CLI = new URL('../../dist/cli.js', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'portcullis-cli-'));
+
+function cli(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+}
+
+function writeConfig(name: string, text: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+const GOOD = `
+listen: "127.0.0.1:0"
+metricsListen: ""
+secret: "\${PORTCULLIS_SECRET}"
+identity: { issuer: "http://127.0.0.1:9", clientId: c }
+applications:
+  - name: app
+    externalHost: "http://app.test"
+    internalHost: "\${UPSTREAM:-http://127.0.0.1:3000}"
+    skipPathRegex: ["^/"]
+`;
+
+describe('portcullis command line', () => {
+  it('lists its commands with --help', () => {
+    const out = cli(['--help']);
+    expect(out.status).toBe(0);
+    for (const command of ['run', 'check-config', 'dev-idp', 'demo']) {
+      expect(out.stdout).toContain(command);
+    }
+  });
+
+  it('rejects an unknown command with exit code 2', () => {
+    const out = cli(['frobnicate']);
+    expect(out.status).toBe(2);
+    expect(out.stderr).toContain('unknown command "frobnicate"');
+  });
+
+  it('check-config prints ok for a valid file', () => {
+    const out = cli(['check-config', '--config', writeConfig('good.yaml', GOOD)], { PORTCULLIS_SECRET: TEST_SECRET });
+    expect(out.stderr).toBe('');
+    expect(out.stdout).toBe('ok\n');
+    expect(out.status).toBe(0);
+  });
+
+  it('check-config prints every problem with its dotted path and exits 2', () => {
+    const bad = GOOD.replace('"http://app.test"', '"app.test"').replace('name: app', 'name: app\n    mode: sideways');
+    const out = cli(['check-config', '--config', writeConfig('bad.yaml', bad)], { PORTCULLIS_SECRET: 'short' });
+    expect(out.status).toBe(2);
+    expect(out.stderr).toContain('secret:');
+    expect(out.stderr).toContain('applications[0].externalHost:');
+    expect(out.stderr).toContain('applications[0].mode:');
+    expect(out.stderr).not.toContain('    at ');
+  });
+
+  it('check-config names a missing file without a stack trace', () => {
+    const out = cli(['check-config', '--config', join(dir, 'nope.yaml')]);
+    expect(out.status).toBe(2);
+    expect(out.stderr).toContain('nope.yaml');
+    expect(out.stderr).not.toContain('    at ');
+  });
+});
+
+describe('portcullis run', () => {
+  let echo: EchoUpstream;
+  beforeAll(async () => {
+    echo = await startEchoUpstream();
+  });
+  afterAll(async () => {
+    await echo?.close();
+  });
+
+  it('drains in-flight requests on SIGTERM and exits 0', async () => {
+    const file = writeConfig('run.yaml', GOOD.replace('"127.0.0.1:0"', '"127.0.0.1:0"'));
+    const child = spawn(process.execPath, [CLI, 'run', '--config', file], {
+      env: { ...process.env, PORTCULLIS_SECRET: TEST_SECRET, UPSTREAM: echo.url },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no start line: ${stdout}`)), 10_000);
+      child.stdout.on('data', () => {
+        const match = /"gateway":"(http:\/\/[^"]+)"/.exec(stdout);
+        if (match?.[1]) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+    });
+    const inFlight = request(`${url}/slow?ms=700`, { headers: { host: 'app.test' } });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    const res = await inFlight;
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(await res.body.text())).toMatchObject({ url: '/slow?ms=700' });
+    expect(await exited).toBe(0);
+    expect(stdout).toContain('draining in-flight requests');
+  });
+});
