@@ -31,3 +31,4 @@ export { identityFromClaims, claimAt, type Claims, type IdentityInput } from './
 export { SessionAuthenticator, type SessionAuthenticatorOptions } from './session-authenticator.js';
 export { SessionIssuer, type SessionIssuerOptions } from './session-issuer.js';
 export { sessionFromIdentity, identityFromSession, type SessionTokens } from './session-codec.js';
+export { SessionRefresher, type SessionRefresherOptions, type RefreshResult } from './session-refresh.js';

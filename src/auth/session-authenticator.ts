@@ -8,6 +8,7 @@
 import { decodeSessionCookie, isSessionStoreUnavailable, readCookie, type SessionStore } from '../sessions/index.js';
 import type { AuthResult, Authenticator, CredentialFacts } from './authenticate.js';
 import { identityFromSession } from './session-codec.js';
+import type { SessionRefresher } from './session-refresh.js';
 
 export interface SessionAuthenticatorOptions {
   readonly application: string;
@@ -15,6 +16,8 @@ export interface SessionAuthenticatorOptions {
   readonly secret: string;
   readonly store: SessionStore;
   readonly retryAfterSeconds: number;
+  /** Renews tokens of sessions that carry a refresh token; absent, sessions end with their token. */
+  readonly refresher?: SessionRefresher;
   readonly now?: () => number;
 }
 
@@ -45,7 +48,18 @@ export class SessionAuthenticator implements Authenticator {
       if (record === null || record.expiresAt <= this.#now()) {
         return NONE;
       }
-      return { kind: 'identity', identity: identityFromSession(record), setCookies: [] };
+      const refresher = this.#options.refresher;
+      if (refresher === undefined) {
+        return record.identity.tokenExpiresAt > this.#now() ? { kind: 'identity', identity: identityFromSession(record), setCookies: [] } : NONE;
+      }
+      const refreshed = await refresher.ensureFresh(record);
+      if (refreshed.kind === 'gone') {
+        return NONE;
+      }
+      if (refreshed.kind === 'unavailable') {
+        return { kind: 'unavailable', retryAfterSeconds: this.#options.retryAfterSeconds, reason: refreshed.reason };
+      }
+      return { kind: 'identity', identity: identityFromSession(refreshed.record), setCookies: [] };
     } catch (error) {
       if (isSessionStoreUnavailable(error)) {
         return { kind: 'unavailable', retryAfterSeconds: this.#options.retryAfterSeconds, reason: error.message };

@@ -30,8 +30,9 @@ export function sessionFromIdentity(application: string, identity: Identity, lif
     application,
     sub: identity.sub,
     identity: data,
-    // A session never outlives its token (DESIGN.md §6); refresh extends both together.
-    expiresAt: Math.min(identity.expiresAt, now + lifetimeMs),
+    // A session never outlives its token unless it can be refreshed (DESIGN.md §6); with a
+    // refresh token it lives up to `sessions.lifetime` and its token is renewed on the way.
+    expiresAt: tokens.refreshToken === undefined ? Math.min(identity.expiresAt, now + lifetimeMs) : now + lifetimeMs,
   };
 }
 

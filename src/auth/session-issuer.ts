@@ -37,21 +37,33 @@ export class SessionIssuer {
     return this.#options.cookieName;
   }
 
-  /** Creates a session for `identity` and returns its Set-Cookie value, or null if none could be stored. */
-  async issue(identity: Identity, tokens?: SessionTokens): Promise<string | null> {
+  /** Cookie attributes of this application's cookies (Secure on https, Domain in forward_domain). */
+  get cookieScope(): { readonly secure: boolean; readonly domain?: string } {
+    return { secure: this.#secure, ...(this.#domain === undefined ? {} : { domain: this.#domain }) };
+  }
+
+  /**
+   * Creates a session for `identity` and returns its Set-Cookie value, or null when the
+   * identity has already expired. Rejects with the store's error when it cannot answer.
+   */
+  async create(identity: Identity, tokens?: SessionTokens): Promise<string | null> {
     const { store, secret, cookieName, lifetimeMs, application } = this.#options;
     const now = this.#now();
     const draft = sessionFromIdentity(application.name, identity, lifetimeMs, now, tokens);
     if (draft.expiresAt <= now) {
       return null;
     }
+    const record = await store.create(draft);
+    return serializeCookie(cookieName, encodeSessionCookie(record.id, application.name, secret), {
+      ...this.cookieScope,
+      maxAgeSeconds: Math.max(1, Math.floor((record.expiresAt - now) / 1000)),
+    });
+  }
+
+  /** Like `create`, but a store outage yields null: the request goes on without a cookie. */
+  async issue(identity: Identity, tokens?: SessionTokens): Promise<string | null> {
     try {
-      const record = await store.create(draft);
-      return serializeCookie(cookieName, encodeSessionCookie(record.id, application.name, secret), {
-        secure: this.#secure,
-        ...(this.#domain === undefined ? {} : { domain: this.#domain }),
-        maxAgeSeconds: Math.max(1, Math.floor((record.expiresAt - now) / 1000)),
-      });
+      return await this.create(identity, tokens);
     } catch (error) {
       if (isSessionStoreUnavailable(error)) {
         this.#options.onStoreTrouble?.(error);

@@ -7,6 +7,7 @@ import type { ApplicationConfig } from '../config/index.js';
 import { basicChallenge, bearerChallenge, type Authenticator } from '../auth/index.js';
 import { compileSkipPaths, type SkipPathMatcher } from '../policy/index.js';
 import { prepareUpstreamPlan, type OutpostMeta, type UpstreamHeaderPlan } from '../upstream/index.js';
+import type { LoginRuntime } from './login-runtime.js';
 
 export interface PreparedApplication {
   readonly config: ApplicationConfig;
@@ -35,6 +36,8 @@ export interface PreparedApplication {
   readonly startPath: string;
   /** Portcullis's session cookie for this application, removed from what the upstream sees. */
   readonly sessionCookieName: string;
+  /** The browser login flow's runtime; null only in unit tests that need no endpoints. */
+  readonly login: LoginRuntime | null;
 }
 
 export const START_PATH = '/outpost.goauthentik.io/start';
@@ -43,9 +46,10 @@ export interface ApplicationDeps {
   readonly authenticators: readonly Authenticator[];
   readonly meta: OutpostMeta;
   readonly sessionCookieName: string;
+  readonly login?: LoginRuntime;
 }
 
-export function prepareApplication(config: ApplicationConfig, { authenticators, meta, sessionCookieName }: ApplicationDeps): PreparedApplication {
+export function prepareApplication(config: ApplicationConfig, { authenticators, meta, sessionCookieName, login }: ApplicationDeps): PreparedApplication {
   const { headerAuth } = config;
   const realm = config.name;
   const basic = headerAuth.basic ? [basicChallenge(realm)] : [];
@@ -72,5 +76,6 @@ export function prepareApplication(config: ApplicationConfig, { authenticators, 
     },
     startPath: START_PATH,
     sessionCookieName,
+    login: login ?? null,
   };
 }

@@ -6,18 +6,28 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { contextOf } from './context.js';
+import { backchannelLogout, finishLogin, signOut, startLogin } from './login-endpoints.js';
 import { sendError } from './render.js';
 
 export const RESERVED_PREFIX = '/outpost.goauthentik.io/';
 
 /** Endpoints of later milestones: routed here so they can never fall through to the upstream. */
-const NOT_YET_AVAILABLE = ['start', 'callback', 'sign_out', 'backchannel_logout', 'auth/nginx', 'auth/traefik', 'auth/caddy', 'auth/envoy'];
+const NOT_YET_AVAILABLE = ['auth/nginx', 'auth/traefik', 'auth/caddy', 'auth/envoy'];
+const FORM_BODY_LIMIT = 64 * 1024;
 
 export async function reservedEndpoints(scope: FastifyInstance): Promise<void> {
   scope.get(`${RESERVED_PREFIX}ping`, async (request, reply) => {
     contextOf(request).outcome = 'reserved';
     return reply.code(204).header('cache-control', 'no-store').send();
   });
+  // Back-channel logout tokens arrive as an HTML form post (OIDC Back-Channel Logout §2.5).
+  scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT }, (_request, body, done) => {
+    done(null, new URLSearchParams(body as string));
+  });
+  scope.get(`${RESERVED_PREFIX}start`, startLogin);
+  scope.get(`${RESERVED_PREFIX}callback`, finishLogin);
+  scope.route({ method: ['GET', 'POST'], url: `${RESERVED_PREFIX}sign_out`, handler: signOut });
+  scope.post(`${RESERVED_PREFIX}backchannel_logout`, backchannelLogout);
   for (const endpoint of NOT_YET_AVAILABLE) {
     scope.all(`${RESERVED_PREFIX}${endpoint}`, notAvailable);
   }

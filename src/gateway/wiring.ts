@@ -3,14 +3,16 @@
  * checker, authenticator chain and outpost metadata. Everything here runs once at start-up.
  */
 
-import { CredentialCache, HeaderAuthenticator, SessionAuthenticator, SessionIssuer, type Authenticator } from '../auth/index.js';
+import { CredentialCache, HeaderAuthenticator, SessionAuthenticator, SessionIssuer, SessionRefresher, type Authenticator } from '../auth/index.js';
 import { cookieNameFor, type ApplicationConfig, type Config } from '../config/index.js';
 import { TokenChecker, type IdpDirectory } from '../idp/index.js';
 import type { Logger } from '../observability/index.js';
-import type { SessionStore } from '../sessions/index.js';
+import { LoginStateCodec, type SessionStore } from '../sessions/index.js';
 import type { OutpostMeta } from '../upstream/index.js';
 import { VERSION } from '../version.js';
-import { prepareApplication, type PreparedApplication } from './application.js';
+import { prepareApplication, START_PATH, type PreparedApplication } from './application.js';
+import type { LoginRuntime } from './login-runtime.js';
+import { redirectScopeOf } from './redirect.js';
 
 /** Seconds an API client is asked to wait after an IdP outage answered its request. */
 export const IDP_RETRY_AFTER_SECONDS = 5;
@@ -38,37 +40,58 @@ export function wireApplications(deps: WiringDeps): Wiring {
     ttlMs: config.cache.credentialTtlMs,
     maxEntries: config.cache.maxCredentials,
   });
+  const loginState = new LoginStateCodec(config.secret);
   const applications = config.applications.map((app) => {
     const sessionCookieName = config.sessions.cookieName || cookieNameFor(app.identity.clientId);
+    const provider = idps.forApplication(app.name);
+    const sessions = new SessionIssuer({
+      application: app,
+      store: deps.sessions,
+      secret: config.secret,
+      cookieName: sessionCookieName,
+      lifetimeMs: config.sessions.lifetimeMs,
+      onStoreTrouble: (error) =>
+        deps.logger.warn({ app: app.name, err: error instanceof Error ? error.message : String(error) }, 'no session handed out: the session store did not answer'),
+    });
+    const login: LoginRuntime = {
+      provider,
+      identity: app.identity,
+      store: deps.sessions,
+      sessions,
+      loginState,
+      redirect: redirectScopeOf(app),
+      callbackUrl: `${new URL(app.externalHost).origin}${START_PATH.replace(/start$/, 'callback')}`,
+      secret: config.secret,
+      now: Date.now,
+    };
     return prepareApplication(app, {
-      authenticators: authenticatorsFor(app, sessionCookieName, credentials, deps),
+      authenticators: authenticatorsFor(app, login, credentials, deps),
       meta: metaFor(app, idps),
       sessionCookieName,
+      login,
     });
   });
   return { applications, credentials };
 }
 
 /** Session first, then header credentials (DESIGN.md §2). */
-function authenticatorsFor(app: ApplicationConfig, cookieName: string, cache: CredentialCache, deps: WiringDeps): Authenticator[] {
-  const { config, idps, sessions: store, logger } = deps;
+function authenticatorsFor(app: ApplicationConfig, login: LoginRuntime, cache: CredentialCache, deps: WiringDeps): Authenticator[] {
+  const { config, logger } = deps;
+  const { provider, sessions, store } = login;
   const chain: Authenticator[] = [
-    new SessionAuthenticator({ application: app.name, cookieName, secret: config.secret, store, retryAfterSeconds: STORE_RETRY_AFTER_SECONDS }),
+    new SessionAuthenticator({
+      application: app.name,
+      cookieName: sessions.cookieName,
+      secret: config.secret,
+      store,
+      retryAfterSeconds: STORE_RETRY_AFTER_SECONDS,
+      refresher: new SessionRefresher({ application: app.name, store, provider, claims: app.identity.claims }),
+    }),
   ];
   const { headerAuth } = app;
   if (!headerAuth.basic && !headerAuth.bearer) {
     return chain;
   }
-  const provider = idps.forApplication(app.name);
-  const sessions = new SessionIssuer({
-    application: app,
-    store,
-    secret: config.secret,
-    cookieName,
-    lifetimeMs: config.sessions.lifetimeMs,
-    onStoreTrouble: (error) =>
-      logger.warn({ app: app.name, err: error instanceof Error ? error.message : String(error) }, 'no session handed out: the session store did not answer'),
-  });
   chain.push(
     new HeaderAuthenticator({
       application: app.name,

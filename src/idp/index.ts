@@ -6,3 +6,5 @@ export { exchangePassword, type GrantRequest } from './grants.js';
 export { introspectToken } from './introspection.js';
 export { TokenChecker, type TokenCheckerOptions } from './token-checker.js';
 export type { Verdict } from './verdict.js';
+export { newLoginSecrets, authorizationUrl, exchangeCode, refreshTokens, endSessionUrl, type LoginSecrets, type LoginTokens } from './login.js';
+export { verifyLogoutToken, type LogoutSubject } from './logout-token.js';

@@ -26,3 +26,4 @@ export {
   isValidCookieName,
   type CookieOptions,
 } from './cookie-header.js';
+export { LoginStateCodec, LOGIN_STATE_MAX_AGE_MS, type LoginState } from './login-state.js';

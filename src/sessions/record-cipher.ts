@@ -17,8 +17,9 @@ export class RecordCipher {
   readonly #encryptionKey: Buffer;
   readonly #indexKey: Buffer;
 
-  constructor(secret: string) {
-    this.#encryptionKey = deriveKey(secret, ENCRYPTION_INFO);
+  /** `purpose` separates keys: a value sealed for one purpose never opens for another. */
+  constructor(secret: string, purpose: string = ENCRYPTION_INFO) {
+    this.#encryptionKey = deriveKey(secret, purpose);
     this.#indexKey = deriveKey(secret, INDEX_INFO);
   }
 
