@@ -41,6 +41,7 @@ export interface PreparedApplication {
 }
 
 export const START_PATH = '/outpost.goauthentik.io/start';
+export const CALLBACK_PATH = '/outpost.goauthentik.io/callback';
 
 export interface ApplicationDeps {
   readonly authenticators: readonly Authenticator[];

@@ -84,14 +84,7 @@ export async function finishLogin(request: FastifyRequest, reply: FastifyReply):
   if (started === null) {
     return loginFailed(reply, context, 'This sign-in link has expired or was started in another browser. Please try again.', clear);
   }
-  let configuration;
-  try {
-    configuration = await login.provider.configuration();
-  } catch {
-    return unavailable(reply, context, 'Sign-in is temporarily unavailable: the identity provider did not answer.');
-  }
-  const callback = new URL(`${login.callbackUrl}${context.query}`);
-  const tokens = await exchangeCode(configuration, callback, started, login.callbackUrl, login.now());
+  const tokens = await exchangeCode(login.provider, params, started, login.callbackUrl, login.now());
   if (!tokens.ok) {
     if (tokens.kind === 'unavailable') {
       return unavailable(reply, context, 'Sign-in is temporarily unavailable: the identity provider did not answer.');

@@ -10,7 +10,7 @@ import type { Logger } from '../observability/index.js';
 import { LoginStateCodec, type SessionStore } from '../sessions/index.js';
 import type { OutpostMeta } from '../upstream/index.js';
 import { VERSION } from '../version.js';
-import { prepareApplication, START_PATH, type PreparedApplication } from './application.js';
+import { CALLBACK_PATH, prepareApplication, type PreparedApplication } from './application.js';
 import type { LoginRuntime } from './login-runtime.js';
 import { redirectScopeOf } from './redirect.js';
 
@@ -60,7 +60,9 @@ export function wireApplications(deps: WiringDeps): Wiring {
       sessions,
       loginState,
       redirect: redirectScopeOf(app),
-      callbackUrl: `${new URL(app.externalHost).origin}${START_PATH.replace(/start$/, 'callback')}`,
+      // The redirect_uri authentik registers for proxy providers, marker included, so an
+      // existing provider works unchanged.
+      callbackUrl: `${new URL(app.externalHost).origin}${CALLBACK_PATH}?X-authentik-auth-callback=true`,
       secret: config.secret,
       now: Date.now,
     };

@@ -6,8 +6,11 @@
  * @see OpenID Connect Core 1.0 §3.1, RFC 7636 (PKCE), RFC 9207 (issuer in the response)
  */
 
+import * as oauth from 'oauth4webapi';
 import * as oidc from 'openid-client';
 import { classifyEndpointError } from './grants.js';
+import type { IdentityProvider } from './provider.js';
+import { isPortcullisError } from '../errors/index.js';
 import { invalid, unavailable, type Verdict } from './verdict.js';
 
 export interface LoginSecrets {
@@ -46,29 +49,52 @@ export interface LoginTokens {
 }
 
 /**
- * Exchanges the authorization code in `callbackUrl` (built from externalHost, never from the
- * Host header). `invalid` covers everything the browser or an attacker can cause (IdP error
- * response, state or nonce mismatch, reused code, bad ID token); `unavailable` an IdP outage.
+ * Exchanges the authorization code in `callbackParams` (read from the callback's query, never
+ * from the Host header). `invalid` covers everything a browser or an attacker can cause (IdP
+ * error response, state mismatch, reused code, bad ID token, wrong nonce); `unavailable` an
+ * IdP outage.
+ *
+ * This goes one level below openid-client, to oauth4webapi (its engine), because the
+ * redirect_uri must be sent exactly as registered: authentik registers
+ * `…/callback?X-authentik-auth-callback=true`, and openid-client would strip that query.
  */
 export async function exchangeCode(
-  configuration: oidc.Configuration,
-  callbackUrl: URL,
+  provider: IdentityProvider,
+  callbackParams: URLSearchParams,
   secrets: LoginSecrets,
   redirectUri: string,
   now: number,
 ): Promise<Verdict<LoginTokens>> {
-  let response: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
   try {
-    response = await oidc.authorizationCodeGrant(
-      configuration,
-      callbackUrl,
-      { pkceCodeVerifier: secrets.codeVerifier, expectedState: secrets.state, expectedNonce: secrets.nonce, idTokenExpected: true },
-      { redirect_uri: redirectUri },
-    );
+    const configuration = await provider.configuration();
+    const as = configuration.serverMetadata();
+    const client: oauth.Client = { client_id: provider.clientId };
+    const secret = provider.identity.clientSecret;
+    const auth = secret === '' ? oauth.None() : oauth.ClientSecretPost(secret);
+    const params = oauth.validateAuthResponse(as, client, callbackParams, secrets.state);
+    const response = await oauth.authorizationCodeGrantRequest(as, client, auth, params, redirectUri, secrets.codeVerifier, {
+      signal: AbortSignal.timeout(provider.timeoutMs),
+      // Plain-http issuers are only accepted on loopback (enforced by config validation).
+      [oauth.allowInsecureRequests]: as.issuer.startsWith('http:'),
+    });
+    const result = await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: secrets.nonce, requireIdToken: true });
+    const claims = oauth.getValidatedIdTokenClaims(result);
+    if (result.id_token === undefined || claims === undefined) {
+      return invalid('the identity provider returned no ID token');
+    }
+    return {
+      ok: true,
+      value: {
+        accessToken: result.access_token,
+        idToken: result.id_token,
+        refreshToken: result.refresh_token,
+        expiresAt: now + (result.expires_in ?? 300) * 1000,
+        claims: claims as unknown as Readonly<Record<string, unknown>>,
+      },
+    };
   } catch (error) {
     return classifyLoginError(error);
   }
-  return tokensOf(response, now, undefined);
 }
 
 export async function refreshTokens(configuration: oidc.Configuration, refreshToken: string, now: number, previousIdToken: string): Promise<Verdict<LoginTokens>> {
@@ -105,20 +131,26 @@ function tokensOf(response: oidc.TokenEndpointResponse & oidc.TokenEndpointRespo
   };
 }
 
-// openid-client's codes for an IdP that did not answer properly, as opposed to an answer
-// that failed a check (state, nonce, ID token signature, audience, expiry…).
+// Codes for an IdP that did not answer properly, as opposed to an answer that failed a
+// check (state, nonce, ID token claims…).
 const OUTAGE_CODES = new Set(['OAUTH_TIMEOUT', 'OAUTH_ABORT', 'OAUTH_RESPONSE_IS_NOT_CONFORM', 'OAUTH_RESPONSE_IS_NOT_JSON']);
 
 function classifyLoginError(error: unknown): Verdict<never> {
-  if (error instanceof oidc.AuthorizationResponseError) {
+  if (error instanceof oauth.AuthorizationResponseError) {
     return invalid(`the identity provider answered ${error.error}`);
   }
-  if (error instanceof oidc.ResponseBodyError) {
+  if (error instanceof oauth.ResponseBodyError) {
     return error.status >= 500 ? unavailable(`the token endpoint answered ${error.status}`) : invalid(`the token endpoint refused the code: ${error.error}`);
   }
-  // fetch() rejects with a TypeError when the connection fails.
-  if (error instanceof TypeError || (error instanceof oidc.ClientError && OUTAGE_CODES.has(error.code ?? ''))) {
+  if (isPortcullisError(error, 'PCL_IDP_DISCOVERY')) {
+    return unavailable(error.message);
+  }
+  // fetch() rejects with a TypeError when the connection fails, with a DOMException on timeout.
+  if (error instanceof TypeError || (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError'))) {
     return unavailable(`the identity provider could not be reached: ${error.message}`);
+  }
+  if ((error instanceof oauth.OperationProcessingError || error instanceof oidc.ClientError) && OUTAGE_CODES.has(error.code ?? '')) {
+    return unavailable(`the identity provider answered unexpectedly: ${error.message}`);
   }
   return invalid(error instanceof Error ? error.message : String(error));
 }

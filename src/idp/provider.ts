@@ -37,6 +37,15 @@ export class IdentityProvider {
     return this.#configuration?.serverMetadata().jwks_uri;
   }
 
+  /** This registration's identity settings (client secret, scopes, claims). */
+  get identity(): IdentityConfig {
+    return this.#options.identity;
+  }
+
+  get timeoutMs(): number {
+    return this.#options.timeoutMs;
+  }
+
   get discovered(): boolean {
     return this.#configuration !== null;
   }

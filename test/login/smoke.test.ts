@@ -22,7 +22,7 @@ beforeAll(async () => {
   const port = await freePort();
   app = `http://127.0.0.1:${port}`;
   const users = await loadUsersFile(USERS_FILE);
-  const clients = users.clients.map((c) => (c.id === 'portcullis' ? { ...c, redirectUris: [...c.redirectUris, `${app}/outpost.goauthentik.io/callback`] } : c));
+  const clients = users.clients.map((c) => (c.id === 'portcullis' ? { ...c, redirectUris: [...c.redirectUris, `${app}/outpost.goauthentik.io/callback?X-authentik-auth-callback=true`] } : c));
   idp = await startDevIdp({ users: { ...users, clients } });
   echo = await startEchoUpstream();
   gw = await startGateway(`
