@@ -112,3 +112,34 @@ describe('portcullis run', () => {
     expect(stdout).toContain('draining in-flight requests');
   });
 });
+
+describe('portcullis dev-idp', () => {
+  it('serves discovery on loopback and stops on SIGTERM', async () => {
+    const users = new URL('../support/users.yaml', import.meta.url).pathname;
+    const child = spawn(process.execPath, [CLI, 'dev-idp', '--users', users, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    const issuer = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no issuer line: ${stdout}`)), 10_000);
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        const match = /issuer (http:\/\/\S+)/.exec(stdout);
+        if (match?.[1]) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+    });
+    const res = await request(`${issuer}/.well-known/openid-configuration`);
+    expect(res.statusCode).toBe(200);
+    expect(((await res.body.json()) as { issuer: string }).issuer).toBe(issuer);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
+  it('refuses to run without a users file', () => {
+    const out = cli(['dev-idp']);
+    expect(out.status).toBe(2);
+    expect(out.stderr).toContain('--users');
+  });
+});
