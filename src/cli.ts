@@ -76,7 +76,9 @@ function configPath(args: string[]): string {
 }
 
 async function checkConfigCommand(args: string[]): Promise<number> {
-  await loadConfig(configPath(args), process.env);
+  const config = await loadConfig(configPath(args), process.env);
+  const { loadPolicies, compileAllApplicationPolicies } = await import('./policy/index.js');
+  compileAllApplicationPolicies(await loadPolicies(config.policiesDir), config.applications, { source: config.source });
   process.stdout.write('ok\n');
   return 0;
 }

@@ -7,6 +7,8 @@ export const ERROR_CODES = {
   PCL_CONFIG_INVALID: 'The configuration file does not validate',
   PCL_CONFIG_UNREADABLE: 'The configuration file cannot be read or parsed',
   PCL_USERS_INVALID: 'The development IdP users file does not validate',
+  PCL_POLICY_INVALID: 'The policy files do not validate',
+  PCL_POLICY_BINDING_UNKNOWN: 'An application binds a policy that no policy file defines',
   PCL_IDP_UNAVAILABLE: 'The identity provider did not answer in time or answered with an error',
   PCL_IDP_DISCOVERY: 'The identity provider discovery document is missing or invalid',
   PCL_SESSION_STORE_UNAVAILABLE: 'The session store did not answer in time or answered with an error',
@@ -42,7 +44,11 @@ export class ValidationError extends PortcullisError {
   readonly problems: readonly ValidationProblem[];
   readonly source: string;
 
-  constructor(code: 'PCL_CONFIG_INVALID' | 'PCL_USERS_INVALID', source: string, problems: readonly ValidationProblem[]) {
+  constructor(
+    code: 'PCL_CONFIG_INVALID' | 'PCL_USERS_INVALID' | 'PCL_POLICY_INVALID' | 'PCL_POLICY_BINDING_UNKNOWN',
+    source: string,
+    problems: readonly ValidationProblem[],
+  ) {
     super(code, `${source}: ${problems.length} problem(s)\n${formatProblems(problems)}`);
     this.name = 'ValidationError';
     this.problems = problems;

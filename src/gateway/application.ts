@@ -5,7 +5,7 @@
 
 import type { ApplicationConfig } from '../config/index.js';
 import { basicChallenge, bearerChallenge, type Authenticator } from '../auth/index.js';
-import { compileSkipPaths, type SkipPathMatcher } from '../policy/index.js';
+import { compileSkipPaths, type ApplicationPolicy, type SkipPathMatcher } from '../policy/index.js';
 import { prepareUpstreamPlan, type OutpostMeta, type UpstreamHeaderPlan } from '../upstream/index.js';
 import type { LoginRuntime } from './login-runtime.js';
 
@@ -15,6 +15,8 @@ export interface PreparedApplication {
   /** `externalHost` as an origin, e.g. `https://grafana.example.com`. */
   readonly origin: string;
   readonly skipPaths: SkipPathMatcher;
+  /** The application's policy bindings, following reloads of the policy files. */
+  readonly policy: ApplicationPolicy;
   readonly authenticators: readonly Authenticator[];
   readonly challenges: {
     readonly status: 401 | 407;
@@ -47,10 +49,11 @@ export interface ApplicationDeps {
   readonly authenticators: readonly Authenticator[];
   readonly meta: OutpostMeta;
   readonly sessionCookieName: string;
+  readonly policy: ApplicationPolicy;
   readonly login?: LoginRuntime;
 }
 
-export function prepareApplication(config: ApplicationConfig, { authenticators, meta, sessionCookieName, login }: ApplicationDeps): PreparedApplication {
+export function prepareApplication(config: ApplicationConfig, { authenticators, meta, sessionCookieName, policy, login }: ApplicationDeps): PreparedApplication {
   const { headerAuth } = config;
   const realm = config.name;
   const basic = headerAuth.basic ? [basicChallenge(realm)] : [];
@@ -62,6 +65,7 @@ export function prepareApplication(config: ApplicationConfig, { authenticators, 
     name: config.name,
     origin: new URL(config.externalHost).origin,
     skipPaths: compileSkipPaths(config.skipPathRegex),
+    policy,
     authenticators,
     challenges: {
       status: proxyHeader ? 407 : 401,

@@ -3,7 +3,7 @@
  * then the outcome. Shared by proxy mode and every forward-auth flavour.
  */
 
-import { authenticate, type AuthResult } from '../auth/index.js';
+import { authenticate, type AuthResult, type Identity } from '../auth/index.js';
 import type { PreparedApplication } from './application.js';
 import type { Outcome } from './outcome.js';
 import type { RequestFacts } from './request-facts.js';
@@ -15,7 +15,17 @@ export async function decide(app: PreparedApplication, facts: RequestFacts): Pro
     return ALLOW_ANONYMOUS;
   }
   const result = await authenticate(app.authenticators, facts);
-  return outcomeOf(app, facts, result);
+  return result.kind === 'identity' ? authorize(app, facts, result.identity, result.setCookies) : outcomeOf(app, facts, result);
+}
+
+/** The application's policies over an established identity (DESIGN.md §7). */
+function authorize(app: PreparedApplication, facts: RequestFacts, identity: Identity, setCookies: readonly string[]): Outcome {
+  const decision = app.policy.evaluate(identity, { method: facts.method, path: facts.path, host: facts.host, ip: facts.clientIp });
+  if (decision.allow) {
+    return { kind: 'allow', identity, setCookies };
+  }
+  // RFC 6750 §3.1: a Bearer caller whose token is fine but not enough gets insufficient_scope.
+  return { kind: 'deny', challenges: identity.method === 'bearer' ? app.challenges.insufficientScope : [], reasons: decision.reasons };
 }
 
 export function outcomeOf(app: PreparedApplication, facts: RequestFacts, result: AuthResult): Outcome {

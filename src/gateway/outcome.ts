@@ -19,8 +19,8 @@ export type Outcome =
       readonly challenges: readonly string[];
       readonly reason: 'missing' | 'invalid';
     }
-  /** Authenticated, but a policy said no. */
-  | { readonly kind: 'deny'; readonly challenges: readonly string[] }
+  /** Authenticated, but a policy said no; `reasons` name the bindings that denied (for logs). */
+  | { readonly kind: 'deny'; readonly challenges: readonly string[]; readonly reasons: readonly string[] }
   /** A dependency (IdP, session store) could not answer: never reported as bad credentials. */
   | { readonly kind: 'unavailable'; readonly retryAfterSeconds: number; readonly reason: string }
   /** The request itself is unacceptable (bad path, unknown host, wrong mode). */

@@ -81,6 +81,9 @@ async function guard(request: FastifyRequest, reply: FastifyReply): Promise<Fast
   const outcome = await decide(app, factsFromRequest(request, app, context.path, context.query));
   context.outcome = outcome.kind;
   if (outcome.kind !== 'allow') {
+    if (outcome.kind === 'deny') {
+      request.log.info({ app: app.name, reasons: outcome.reasons }, 'denied by policy');
+    }
     return renderOutcome(reply, outcome, context.wantsHtml);
   }
   const { headerAuth } = app.config;

@@ -17,6 +17,10 @@ export interface RequestFacts extends CredentialFacts {
   readonly wantsHtml: boolean;
   /** The client opted out of login redirects (`X-Authentik-No-Redirect`). */
   readonly noRedirect: boolean;
+  /** The host the client asked for (Host, or X-Forwarded-Host from a trusted proxy). */
+  readonly host: string;
+  /** The client address after `trustedProxies` handling. */
+  readonly clientIp: string;
 }
 
 const NO_REDIRECT = 'x-authentik-no-redirect';
@@ -27,17 +31,44 @@ export function factsFromRequest(
   path: string,
   query: string,
 ): RequestFacts {
+  return factsOf(request, app, { method: request.method, host: request.host, path, query });
+}
+
+/** The request a forward-auth proxy asks about, as its flavour read it. */
+export interface ForwardedRequest {
+  /** The original method (the auth request itself is often a GET). */
+  readonly method: string;
+  /** The host the client addressed, `host[:port]`. */
+  readonly host: string;
+  /** The original path, normalized. */
+  readonly path: string;
+  /** The original query with its `?`, or ''. */
+  readonly query: string;
+}
+
+/**
+ * Facts for a forward-auth request: method, path and query are the original request's; the
+ * credentials, cookies and `Accept` are the auth request's own headers, which every proxy
+ * copies from the original request.
+ */
+export function forwardFactsFromRequest(request: FastifyRequest, app: PreparedApplication, original: ForwardedRequest): RequestFacts {
+  return factsOf(request, app, original);
+}
+
+function factsOf(request: FastifyRequest, app: PreparedApplication, { method, host, path, query }: ForwardedRequest): RequestFacts {
   const headers = request.headers;
   const accept = headers.accept;
   // headersDistinct keeps every line: Node's `headers` silently keeps only the first
   // Authorization, which would let a second, unchecked line through to a lenient upstream.
   const credential = request.raw.headersDistinct[app.config.headerAuth.header];
   return {
-    method: request.method,
+    method,
     path,
     query,
     wantsHtml: typeof accept === 'string' && accept.includes('text/html'),
     noRedirect: headers[NO_REDIRECT] !== undefined || queryHasParameter(query, NO_REDIRECT),
+    host: host.toLowerCase(),
+    clientIp: request.ip,
     // Two credential header lines are ambiguous; authenticators treat the joined value as malformed.
     credentialHeader: credential === undefined ? undefined : credential.join(', '),
     cookieHeader: headers.cookie,

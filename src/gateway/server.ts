@@ -8,6 +8,8 @@ import type { Config } from '../config/index.js';
 import { IdpDirectory } from '../idp/index.js';
 import type { Logger } from '../observability/index.js';
 import { createSessionStore } from '../sessions/index.js';
+import { PolicyWatcher } from '../policy/index.js';
+import { formatProblems, ValidationError } from '../errors/index.js';
 import { installAccessLog } from './access-log.js';
 import { installRouting } from './context.js';
 import { frameworkErrors, installErrorHandling } from './error-handling.js';
@@ -45,7 +47,15 @@ export async function createGateway({ config, logger }: GatewayOptions): Promise
     secret: config.secret,
     onRedisError: (error) => logger.warn({ err: error.message }, 'session store connection error'),
   });
-  const { applications } = wireApplications({ config, idps, sessions, logger });
+  const policies = await PolicyWatcher.start({
+    dir: config.policiesDir,
+    applications: config.applications,
+    source: config.source,
+    onReload: (names) => logger.info({ policies: [...names] }, 'policies reloaded'),
+    onError: (error) =>
+      logger.error({ problems: error instanceof ValidationError ? formatProblems(error.problems) : error.message }, 'policy change refused; keeping the last good policies'),
+  });
+  const { applications } = wireApplications({ config, idps, sessions, policies, logger });
   let draining = false;
 
   const server: FastifyInstance = Fastify({
@@ -93,6 +103,7 @@ export async function createGateway({ config, logger }: GatewayOptions): Promise
     async close() {
       draining = true;
       idps.close();
+      policies.close();
       const force = setTimeout(() => server.server.closeAllConnections(), config.timeouts.shutdownMs);
       force.unref();
       const sweep = setInterval(() => server.server.closeIdleConnections(), 100);

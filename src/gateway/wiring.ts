@@ -8,6 +8,7 @@ import { cookieNameFor, type ApplicationConfig, type Config } from '../config/in
 import { TokenChecker, type IdpDirectory } from '../idp/index.js';
 import type { Logger } from '../observability/index.js';
 import { LoginStateCodec, type SessionStore } from '../sessions/index.js';
+import type { PolicyWatcher } from '../policy/index.js';
 import type { OutpostMeta } from '../upstream/index.js';
 import { VERSION } from '../version.js';
 import { CALLBACK_PATH, prepareApplication, type PreparedApplication } from './application.js';
@@ -20,6 +21,7 @@ const OUTPOST_NAME = 'portcullis';
 
 export interface WiringDeps {
   readonly config: Config;
+  readonly policies: PolicyWatcher;
   readonly idps: IdpDirectory;
   readonly sessions: SessionStore;
   readonly logger: Logger;
@@ -70,6 +72,7 @@ export function wireApplications(deps: WiringDeps): Wiring {
       authenticators: authenticatorsFor(app, login, credentials, deps),
       meta: metaFor(app, idps),
       sessionCookieName,
+      policy: deps.policies.live(app.name),
       login,
     });
   });
