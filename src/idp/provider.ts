@@ -86,7 +86,9 @@ export class IdentityProvider {
     const auth = identity.clientSecret === '' ? oidc.None() : oidc.ClientSecretPost(identity.clientSecret);
     try {
       const configuration = await oidc.discovery(issuer, identity.clientId, undefined, auth, {
-        timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
+        // openid-client counts in seconds and takes fractions: `idp: "500ms"` must mean 0.5 s, not
+        // a whole second, or a stalled IdP holds callers twice as long as configured.
+        timeout: timeoutMs / 1000,
         // Plain-http issuers are only accepted on loopback (enforced by config validation).
         ...(issuer.protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : {}),
       });
