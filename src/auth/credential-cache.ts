@@ -5,7 +5,9 @@
  * Keys are HMAC-SHA256(secret, credential): the cache never holds a credential in
  * plaintext, and a memory dump does not let anyone replay one. Entries expire at the earlier
  * of the token's expiry and the TTL; the cache is bounded (least recently used goes first).
- * Only successes are stored: an IdP error must never be remembered as a verdict.
+ * Refusals are remembered apart, briefly (at most a minute): a script retrying a wrong
+ * password, or an upstream's own Basic credentials passing through with `intercept: false`,
+ * does not cost an IdP call per request. An IdP error is never remembered as either.
  */
 
 import { createHmac } from 'node:crypto';
@@ -25,6 +27,8 @@ export interface CachedCredential {
   readonly setCookie: string | null;
 }
 
+const MAX_REFUSAL_MS = 60_000;
+
 interface Entry {
   readonly value: CachedCredential;
   readonly expiresAt: number;
@@ -33,6 +37,8 @@ interface Entry {
 export class CredentialCache {
   readonly #entries = new Map<string, Entry>();
   readonly #inFlight = new Map<string, Promise<unknown>>();
+  /** Keys of refused credentials → when the refusal is forgotten. */
+  readonly #refused = new Map<string, number>();
   readonly #options: CredentialCacheOptions;
   readonly #now: () => number;
   hits = 0;
@@ -85,6 +91,31 @@ export class CredentialCache {
 
   delete(key: string): void {
     this.#entries.delete(key);
+  }
+
+  /** Remembers that the IdP refused this credential. */
+  rememberRefusal(key: string): void {
+    if (this.#options.maxEntries <= 0) {
+      return;
+    }
+    this.#refused.delete(key);
+    this.#refused.set(key, this.#now() + Math.min(this.#options.ttlMs, MAX_REFUSAL_MS));
+    while (this.#refused.size > this.#options.maxEntries) {
+      this.#refused.delete(this.#refused.keys().next().value as string);
+    }
+  }
+
+  /** Whether the IdP refused this credential within the last minute (or the TTL, if shorter). */
+  refusedRecently(key: string): boolean {
+    const until = this.#refused.get(key);
+    if (until === undefined) {
+      return false;
+    }
+    if (until <= this.#now()) {
+      this.#refused.delete(key);
+      return false;
+    }
+    return true;
   }
 
   /** Runs `check` once for concurrent callers with the same key; later callers share its promise. */

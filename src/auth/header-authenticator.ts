@@ -36,6 +36,10 @@ export interface HeaderAuthenticatorOptions {
 
 const NONE: AuthResult = Object.freeze({ kind: 'none' });
 
+function refused(scheme: 'basic' | 'bearer'): AuthResult {
+  return scheme === 'bearer' ? { kind: 'invalid', scheme, bearerError: 'invalid_token' } : { kind: 'invalid', scheme };
+}
+
 export class HeaderAuthenticator implements Authenticator {
   readonly name = 'header';
   readonly #options: HeaderAuthenticatorOptions;
@@ -80,9 +84,15 @@ export class HeaderAuthenticator implements Authenticator {
     if (hit !== undefined) {
       return { kind: 'identity', identity: hit.identity, setCookies: hit.setCookie === null ? [] : [hit.setCookie] };
     }
+    if (cache.refusedRecently(key)) {
+      return refused(scheme);
+    }
     const verdict = await cache.coalesce(key, async () => {
       const fresh = await check();
       if (!fresh.ok) {
+        if (fresh.kind === 'invalid') {
+          cache.rememberRefusal(key);
+        }
         return fresh;
       }
       const setCookie = sessions === undefined ? null : await sessions.issue(fresh.value);
@@ -97,7 +107,7 @@ export class HeaderAuthenticator implements Authenticator {
       this.#options.onIdpTrouble?.(verdict.reason);
       return { kind: 'unavailable', retryAfterSeconds: this.#options.retryAfterSeconds, reason: verdict.reason };
     }
-    return scheme === 'bearer' ? { kind: 'invalid', scheme, bearerError: 'invalid_token' } : { kind: 'invalid', scheme };
+    return refused(scheme);
   }
 
   async #checkAppPassword(username: string, password: string): Promise<Verdict<Identity>> {

@@ -79,11 +79,15 @@ export function wireApplications(deps: WiringDeps): Wiring {
   return { applications, credentials };
 }
 
-/** Session first, then header credentials (DESIGN.md §2). */
+/**
+ * Session first, then header credentials (DESIGN.md §2). With `intercept: false` the header
+ * goes first: whether an Authorization header is Portcullis's (consumed and stripped) or the
+ * upstream's (passed untouched) is only known by checking it, session or not.
+ */
 function authenticatorsFor(app: ApplicationConfig, login: LoginRuntime, cache: CredentialCache, deps: WiringDeps): Authenticator[] {
   const { config, logger } = deps;
   const { provider, sessions, store } = login;
-  const chain: Authenticator[] = [
+  const session = [
     new SessionAuthenticator({
       application: app.name,
       cookieName: sessions.cookieName,
@@ -95,10 +99,9 @@ function authenticatorsFor(app: ApplicationConfig, login: LoginRuntime, cache: C
   ];
   const { headerAuth } = app;
   if (!headerAuth.basic && !headerAuth.bearer) {
-    return chain;
+    return session;
   }
-  chain.push(
-    new HeaderAuthenticator({
+  const header = new HeaderAuthenticator({
       application: app.name,
       headerAuth,
       identity: app.identity,
@@ -107,10 +110,9 @@ function authenticatorsFor(app: ApplicationConfig, login: LoginRuntime, cache: C
       cache,
       sessions,
       retryAfterSeconds: IDP_RETRY_AFTER_SECONDS,
-      onIdpTrouble: (reason) => logger.warn({ app: app.name, reason }, 'identity provider unavailable for a header credential'),
-    }),
-  );
-  return chain;
+    onIdpTrouble: (reason) => logger.warn({ app: app.name, reason }, 'identity provider unavailable for a header credential'),
+  });
+  return headerAuth.intercept ? [...session, header] : [header, ...session];
 }
 
 function metaFor(app: ApplicationConfig, idps: IdpDirectory): OutpostMeta {

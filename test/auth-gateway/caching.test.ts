@@ -90,6 +90,15 @@ describe('failures are not remembered as successes', () => {
     expect((await stack.get('/', { authorization: basic('bob', PASSWORDS.bob.cli) })).status).toBe(200);
   });
 
+  it('remembers a refusal briefly, so a retried wrong password costs the IdP one call', async () => {
+    const gateway = await stack.gateway();
+    const wrong = basic('carol', 'not-her-password');
+    for (let i = 0; i < 5; i++) {
+      expect((await gateway.get('/', { authorization: wrong })).status).toBe(401);
+    }
+    expect(stack.idp.calls('token')).toBe(1);
+  });
+
   it('does not let a cached password vouch for the same user with another password', async () => {
     const gateway = await stack.gateway();
     expect((await gateway.get('/', { authorization: basic('alice', PASSWORDS.alice.cli) })).status).toBe(200);

@@ -102,10 +102,16 @@ describe('credentials Portcullis accepts', () => {
 });
 
 describe('a valid credential sent along with a session cookie', () => {
-  // curl -u … -b jar -c jar sends both on every request. The session decides first, and
-  // proxy-mode.ts strips Authorization under intercept: false only when the identity came from
-  // the header, so today the app password reaches the upstream from the second request on.
-  it.todo('is consumed and stripped, not passed to the upstream');
+  // curl -u … -b jar -c jar sends both on every request: under intercept: false the header is
+  // checked before the session, so Portcullis's own credential is recognised and consumed.
+  it('is consumed and stripped, not passed to the upstream', async () => {
+    for (const authorization of [basic('alice', PASSWORDS.alice.cli), bearer(await accessTokenFor(stack.idp, 'alice'))]) {
+      const res = await stack.get('/private', { authorization, cookie: session });
+      expect(res.status).toBe(200);
+      expect(res.upstream?.headers.authorization).toBeUndefined();
+      expect(res.upstream?.headers['x-authentik-username']).toBe('alice');
+    }
+  });
 });
 
 describe('malformed credentials', () => {

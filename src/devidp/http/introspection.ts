@@ -56,6 +56,8 @@ async function describe(value: string, deps: EndpointDeps): Promise<Record<strin
     sub: refresh.user.uid,
     username: refresh.user.username,
     client_id: refresh.clientId,
+    // Says what the token is, so a refresh token offered as an access token can be told apart.
+    token_type: 'refresh_token',
     scope: refresh.scope,
     exp: refresh.exp,
     iat: refresh.iat,
