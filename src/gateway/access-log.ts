@@ -5,10 +5,28 @@
  */
 
 import type { FastifyInstance } from 'fastify';
+import type { Metrics } from '../observability/index.js';
+import type { RequestContext } from './context.js';
 
-export function installAccessLog(app: FastifyInstance): void {
+/** The outcome names operators see in metrics (DESIGN.md §2 in plain words). */
+const OUTCOME_NAMES: Record<NonNullable<RequestContext['outcome']>, string> = {
+  allow: 'allowed',
+  login: 'redirected',
+  challenge: 'challenged',
+  deny: 'denied',
+  unavailable: 'unavailable',
+  reject: 'rejected',
+  reserved: 'reserved',
+  upstream_error: 'upstream_error',
+};
+
+export function installAccessLog(app: FastifyInstance, metrics: Metrics): void {
   app.addHook('onResponse', async (request, reply) => {
     const context = request.portcullis;
+    const appName = context?.app.name ?? '';
+    const outcome = context?.outcome == null ? 'rejected' : OUTCOME_NAMES[context.outcome];
+    metrics.requests.inc({ app: appName, outcome, auth_method: context?.identity?.method ?? 'none' });
+    metrics.requestDuration.observe({ app: appName, outcome }, reply.elapsedTime / 1000);
     request.log.info(
       {
         app: context?.app.name ?? null,

@@ -26,6 +26,8 @@ export interface RequestContext {
   stripAuthorization: boolean;
   /** Set-Cookie values Portcullis adds to the response (a session after header auth). */
   setCookies: readonly string[];
+  /** performance.now() when the request was handed to the upstream. */
+  forwardedAt: number | null;
 }
 
 declare module 'fastify' {
@@ -70,6 +72,7 @@ export function installRouting(app: FastifyInstance, router: HostRouter): void {
       identity: null,
       stripAuthorization: false,
       setCookies: [],
+      forwardedAt: null,
     };
   });
 }

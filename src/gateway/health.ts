@@ -1,18 +1,24 @@
 /**
- * The operations listener (`metricsListen`): liveness and readiness, apart from the gateway
+ * The operations listener (`metricsListen`): metrics, liveness and readiness, apart from the gateway
  * port so that probes never pass through authentication and the public never sees them.
  */
 
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { Metrics } from '../observability/index.js';
 
 export interface HealthOptions {
   /** True once every identity provider's discovery document was fetched and while not draining. */
   readonly isReady: () => boolean;
+  readonly metrics: Metrics;
 }
 
 export function createHealthServer(options: HealthOptions): FastifyInstance {
   const server = Fastify({ logger: false });
   server.get('/healthz', async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
+  server.get('/metrics', async (_request, reply) => {
+    const body = await options.metrics.registry.metrics();
+    return reply.header('content-type', options.metrics.registry.contentType).header('cache-control', 'no-store').send(body);
+  });
   server.get('/readyz', async (_request, reply) => {
     const ready = options.isReady();
     return reply

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import httpProxy from '@fastify/http-proxy';
 import { Agent, Pool } from 'undici';
 import type { TimeoutsConfig } from '../config/index.js';
+import type { Metrics } from '../observability/index.js';
 import { rewriteResponseHeaders, rewriteUpstreamHeaders, type ForwardingFacts, type HeaderMap } from '../upstream/index.js';
 import type { PreparedApplication } from './application.js';
 import { contextOf, type AnyReply, type AnyRequest, type RequestContext } from './context.js';
@@ -21,6 +22,7 @@ export interface ProxyModeOptions {
   readonly applications: readonly PreparedApplication[];
   readonly timeouts: TimeoutsConfig;
   readonly trust: TrustFunction;
+  readonly metrics: Metrics;
 }
 
 // Methods forwarded besides Fastify's defaults: WebDAV and CalDAV apps behind the proxy need them.
@@ -34,6 +36,13 @@ export async function proxyMode(scope: FastifyInstance, options: ProxyModeOption
     await agent.close();
   });
   scope.addHook('onRequest', guard);
+  const { metrics } = options;
+  scope.addHook('onResponse', async (request) => {
+    const context = request.portcullis;
+    if (context !== null && context.outcome === 'allow' && context.forwardedAt !== null) {
+      metrics.upstreamDuration.observe({ app: context.app.name }, (performance.now() - context.forwardedAt) / 1000);
+    }
+  });
 
   const forwarding = (request: AnyRequest): ForwardingFacts => forwardingFacts(request, options.trust);
   // `rewriteRequestHeaders` is honoured by http-proxy's WebSocket client but missing from its
@@ -54,7 +63,7 @@ export async function proxyMode(scope: FastifyInstance, options: ProxyModeOption
       getUpstream: (request) => contextOf(request).app.upstream.origin ?? '',
       rewriteRequestHeaders: (request, headers) => upstreamHeaders(headers, contextOf(request), forwarding(request)),
       rewriteHeaders: (headers, request) => responseHeaders(headers, request === undefined ? null : contextOf(request)),
-      onError: (reply, { error }) => renderUpstreamError(reply, error),
+      onError: (reply, { error }) => renderUpstreamError(reply, error, metrics),
       // A proxy must not replay requests on its own: the upstream may have acted on the first one.
       retryDelay: () => null,
     },
@@ -97,16 +106,18 @@ async function guard(request: FastifyRequest, reply: FastifyReply): Promise<Fast
   // The upstream receives the normalized path under internalHost's base path, and the query
   // byte for byte: the same path every decision was made on.
   request.raw.url = `${app.upstream.basePath}${context.path}${context.query}`;
+  context.forwardedAt = performance.now();
   return undefined;
 }
 
-function renderUpstreamError(reply: AnyReply, error: Error & { statusCode?: number }): void {
+function renderUpstreamError(reply: AnyReply, error: Error & { statusCode?: number }, metrics: Metrics): void {
   const context = reply.request.portcullis;
+  const timedOut = error.statusCode === 504;
   if (context !== null) {
     context.outcome = 'upstream_error';
+    metrics.upstreamErrors.inc({ app: context.app.name, kind: timedOut ? 'timeout' : 'unavailable' });
   }
   reply.request.log.warn({ err: { message: error.message, code: (error as { code?: string }).code } }, 'upstream request failed');
-  const timedOut = error.statusCode === 504;
   sendError(reply, context?.wantsHtml ?? false, {
     status: timedOut ? 504 : 502,
     error: timedOut ? 'gateway_timeout' : 'bad_gateway',

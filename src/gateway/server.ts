@@ -7,7 +7,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Config } from '../config/index.js';
 import { IdpDirectory } from '../idp/index.js';
 import type { Logger } from '../observability/index.js';
-import { createSessionStore } from '../sessions/index.js';
+import { createSessionStore, observeStore } from '../sessions/index.js';
+import { createMetrics, type CacheCounters } from '../observability/index.js';
 import { PolicyWatcher } from '../policy/index.js';
 import { formatProblems, ValidationError } from '../errors/index.js';
 import { installAccessLog } from './access-log.js';
@@ -42,11 +43,27 @@ export async function createGateway({ config, logger }: GatewayOptions): Promise
     jwksCooldownMs: config.cache.jwksCooldownMs,
     jwksMaxAgeMs: config.cache.jwksMaxAgeMs,
     log: logger,
+    observer: {
+      record: (endpoint, ok, seconds) => {
+        metrics.idpRequests.inc({ endpoint, result: ok ? 'ok' : 'error' });
+        metrics.idpDuration.observe({ endpoint }, seconds);
+      },
+    },
   });
-  const sessions = createSessionStore(config.sessions, {
-    secret: config.secret,
-    onRedisError: (error) => logger.warn({ err: error.message }, 'session store connection error'),
-  });
+  let credentialCounters: CacheCounters = { hits: 0, misses: 0, size: 0 };
+  const metrics = createMetrics({ cache: () => credentialCounters });
+  const sessions = observeStore(
+    createSessionStore(config.sessions, {
+      secret: config.secret,
+      onRedisError: (error) => logger.warn({ err: error.message }, 'session store connection error'),
+    }),
+    {
+      record: (operation, ok, seconds) => {
+        metrics.sessionStoreDuration.observe({ operation }, seconds);
+        if (!ok) metrics.sessionStoreErrors.inc({ operation });
+      },
+    },
+  );
   const policies = await PolicyWatcher.start({
     dir: config.policiesDir,
     applications: config.applications,
@@ -55,7 +72,8 @@ export async function createGateway({ config, logger }: GatewayOptions): Promise
     onError: (error) =>
       logger.error({ problems: error instanceof ValidationError ? formatProblems(error.problems) : error.message }, 'policy change refused; keeping the last good policies'),
   });
-  const { applications } = wireApplications({ config, idps, sessions, policies, logger });
+  const { applications, credentials } = wireApplications({ config, idps, sessions, policies, logger });
+  credentialCounters = credentials;
   let draining = false;
 
   const server: FastifyInstance = Fastify({
@@ -82,11 +100,11 @@ export async function createGateway({ config, logger }: GatewayOptions): Promise
     server.addHttpMethod(method, { hasBody: true });
   }
   installRouting(server, createHostRouter(applications));
-  installAccessLog(server);
+  installAccessLog(server, metrics);
   await server.register(reservedEndpoints);
-  await server.register(proxyMode, { applications, timeouts: config.timeouts, trust });
+  await server.register(proxyMode, { applications, timeouts: config.timeouts, trust, metrics });
 
-  const health = config.metricsListen === null ? null : createHealthServer({ isReady: () => !draining && idps.isReady() });
+  const health = config.metricsListen === null ? null : createHealthServer({ isReady: () => !draining && idps.isReady(), metrics });
 
   return {
     idps,

@@ -4,6 +4,7 @@
  */
 
 import type { ApplicationConfig } from '../config/index.js';
+import type { IdpCallObserver } from './observed-fetch.js';
 import { IdentityProvider } from './provider.js';
 
 export interface DiscoveryLog {
@@ -17,6 +18,7 @@ export interface IdpDirectoryOptions {
   readonly jwksCooldownMs: number;
   readonly jwksMaxAgeMs: number;
   readonly log: DiscoveryLog;
+  readonly observer?: IdpCallObserver;
   /** Delay before retrying a failed discovery; doubles up to `maxRetryMs`. */
   readonly retryMs?: number;
   readonly maxRetryMs?: number;
@@ -41,6 +43,7 @@ export class IdpDirectory {
           timeoutMs: options.timeoutMs,
           jwksCooldownMs: options.jwksCooldownMs,
           jwksMaxAgeMs: options.jwksMaxAgeMs,
+          ...(options.observer === undefined ? {} : { observer: options.observer }),
           onJwksError: (error) =>
             options.log.warn({ issuer: app.identity.issuer, err: error instanceof Error ? error.message : String(error) }, 'JWKS refresh failed; keeping the last good keys'),
         });

@@ -8,3 +8,4 @@ export { TokenChecker, type TokenCheckerOptions } from './token-checker.js';
 export type { Verdict } from './verdict.js';
 export { newLoginSecrets, authorizationUrl, exchangeCode, refreshTokens, endSessionUrl, type LoginSecrets, type LoginTokens } from './login.js';
 export { verifyLogoutToken, type LogoutSubject } from './logout-token.js';
+export { observedFetch, type IdpCallObserver, type IdpEndpoint } from './observed-fetch.js';

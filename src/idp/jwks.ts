@@ -15,6 +15,7 @@ export interface JwksOptions {
   readonly maxAgeMs: number;
   readonly now?: () => number;
   readonly onRefreshError?: (error: unknown) => void;
+  readonly fetch?: (url: string, init: RequestInit) => Promise<Response>;
 }
 
 type LocalKeySet = ReturnType<typeof createLocalJWKSet>;
@@ -73,7 +74,7 @@ export class JwksCache {
     this.#attemptedAt = this.#now();
     this.fetches += 1;
     try {
-      const response = await fetch(this.#options.url, {
+      const response = await (this.#options.fetch ?? fetch)(this.#options.url, {
         headers: { accept: 'application/jwk-set+json, application/json' },
         redirect: 'manual',
         signal: AbortSignal.timeout(this.#options.timeoutMs),

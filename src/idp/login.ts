@@ -74,6 +74,7 @@ export async function exchangeCode(
     const params = oauth.validateAuthResponse(as, client, callbackParams, secrets.state);
     const response = await oauth.authorizationCodeGrantRequest(as, client, auth, params, redirectUri, secrets.codeVerifier, {
       signal: AbortSignal.timeout(provider.timeoutMs),
+      [oauth.customFetch]: provider.fetch,
       // Plain-http issuers are only accepted on loopback (enforced by config validation).
       [oauth.allowInsecureRequests]: as.issuer.startsWith('http:'),
     });

@@ -7,6 +7,7 @@ import * as oidc from 'openid-client';
 import { PortcullisError } from '../errors/index.js';
 import type { IdentityConfig } from '../config/index.js';
 import { JwksCache } from './jwks.js';
+import { observedFetch, type Fetch, type IdpCallObserver, type IdpEndpoint } from './observed-fetch.js';
 
 export interface ProviderOptions {
   readonly identity: IdentityConfig;
@@ -16,6 +17,8 @@ export interface ProviderOptions {
   /** Age after which the key set is refreshed in the background. */
   readonly jwksMaxAgeMs: number;
   readonly onJwksError?: (error: unknown) => void;
+  /** Told about every call to this IdP (metrics). */
+  readonly observer?: IdpCallObserver;
 }
 
 export class IdentityProvider {
@@ -25,9 +28,12 @@ export class IdentityProvider {
   #pending: Promise<oidc.Configuration> | null = null;
   #jwks: JwksCache | null = null;
   readonly #options: ProviderOptions;
+  /** The fetch every call to this IdP goes through. */
+  readonly fetch: Fetch;
 
   constructor(options: ProviderOptions) {
     this.#options = options;
+    this.fetch = observedFetch(options.observer, (url) => this.#endpointOf(url));
     this.issuer = options.identity.issuer;
     this.clientId = options.identity.clientId;
   }
@@ -75,9 +81,26 @@ export class IdentityProvider {
       timeoutMs: this.#options.timeoutMs,
       cooldownMs: this.#options.jwksCooldownMs,
       maxAgeMs: this.#options.jwksMaxAgeMs,
+      fetch: this.fetch,
       ...(this.#options.onJwksError ? { onRefreshError: this.#options.onJwksError } : {}),
     });
     return this.#jwks;
+  }
+
+  #endpointOf(url: string): IdpEndpoint {
+    const metadata = this.#configuration?.serverMetadata();
+    const target = url.split('?')[0];
+    if (metadata === undefined) {
+      return 'discovery';
+    }
+    const endpoints: [string | undefined, IdpEndpoint][] = [
+      [metadata.token_endpoint, 'token'],
+      [metadata.introspection_endpoint, 'introspection'],
+      [metadata.jwks_uri, 'jwks'],
+      [metadata.revocation_endpoint, 'revocation'],
+      [metadata.userinfo_endpoint, 'userinfo'],
+    ];
+    return endpoints.find(([endpoint]) => endpoint === target)?.[1] ?? (target?.endsWith('/.well-known/openid-configuration') ? 'discovery' : 'other');
   }
 
   async #discover(): Promise<oidc.Configuration> {
@@ -89,6 +112,7 @@ export class IdentityProvider {
         // openid-client counts in seconds and takes fractions: `idp: "500ms"` must mean 0.5 s, not
         // a whole second, or a stalled IdP holds callers twice as long as configured.
         timeout: timeoutMs / 1000,
+        [oidc.customFetch]: this.fetch,
         // Plain-http issuers are only accepted on loopback (enforced by config validation).
         ...(issuer.protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : {}),
       });

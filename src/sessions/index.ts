@@ -27,3 +27,4 @@ export {
   type CookieOptions,
 } from './cookie-header.js';
 export { LoginStateCodec, LOGIN_STATE_MAX_AGE_MS, type LoginState } from './login-state.js';
+export { observeStore, type StoreObserver } from './observed-store.js';

@@ -1,0 +1,35 @@
+/**
+ * A SessionStore that reports each operation's latency and failures to an observer
+ * (metrics), and otherwise behaves exactly like the store it wraps.
+ */
+
+import type { LockBusy, NewSession, SessionRecord, SessionStore } from './store.js';
+
+export interface StoreObserver {
+  record(operation: string, ok: boolean, seconds: number): void;
+}
+
+export function observeStore(store: SessionStore, observer: StoreObserver): SessionStore {
+  async function timed<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      const result = await run();
+      observer.record(operation, true, (performance.now() - started) / 1000);
+      return result;
+    } catch (error) {
+      observer.record(operation, false, (performance.now() - started) / 1000);
+      throw error;
+    }
+  }
+  return {
+    create: (input: NewSession) => timed('create', () => store.create(input)),
+    get: (id: string, application: string) => timed('get', () => store.get(id, application)),
+    update: (record: SessionRecord) => timed('update', () => store.update(record)),
+    delete: (id: string) => timed('delete', () => store.delete(id)),
+    deleteForUser: (application: string, sub: string) => timed('delete_for_user', () => store.deleteForUser(application, sub)),
+    withLock: <T>(key: string, ttlMs: number, fn: () => Promise<T>): Promise<T | LockBusy> => store.withLock(key, ttlMs, fn),
+    hit: (key: string, windowMs: number) => timed('hit', () => store.hit(key, windowMs)),
+    ping: () => timed('ping', () => store.ping()),
+    close: () => store.close(),
+  };
+}
