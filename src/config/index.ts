@@ -10,3 +10,4 @@ export type { ParseOptions } from './load.js';
 export { configReferenceMarkdown } from './reference.js';
 export { parseDuration } from './duration.js';
 export { cookieNameFor } from './cookie-name.js';
+export { parseCidr, type CidrResult } from './schema/ip.js';

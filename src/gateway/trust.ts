@@ -4,28 +4,12 @@
  * two can never disagree.
  */
 
-import { BlockList, isIP } from 'node:net';
+import { compileCidrs } from '../policy/index.js';
 
 export type TrustFunction = (address: string | undefined, hop?: number) => boolean;
 
+/** `cidrs` are `trustedProxies` as validated (normalized ranges). */
 export function compileTrust(cidrs: readonly string[]): TrustFunction {
-  const list = new BlockList();
-  for (const cidr of cidrs) {
-    const [network = '', prefix = ''] = cidr.split('/');
-    const family = isIP(network) === 6 ? 'ipv6' : 'ipv4';
-    list.addSubnet(network, Number(prefix), family);
-  }
-  return (address) => {
-    if (address === undefined) {
-      return false;
-    }
-    const plain = unmapIpv4(address);
-    const family = isIP(plain);
-    return family !== 0 && list.check(plain, family === 6 ? 'ipv6' : 'ipv4');
-  };
-}
-
-/** `::ffff:127.0.0.1` (a dual-stack socket's view of an IPv4 peer) → `127.0.0.1`. */
-export function unmapIpv4(address: string): string {
-  return address.toLowerCase().startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+  const matches = compileCidrs(cidrs);
+  return (address) => matches(address);
 }

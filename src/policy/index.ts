@@ -20,3 +20,4 @@ export {
   type PolicyApplication,
 } from './bindings.js';
 export { PolicyWatcher, type PolicyWatcherOptions } from './watcher.js';
+export { compileCidrs, type AddressMatcher } from './ip.js';

@@ -1,7 +1,7 @@
 /** `kind: network` — allowed when the client address (after `trustedProxies`) is in any range. */
 
-import { compileRanges, parseCidr } from '../ip.js';
-import type { CidrRange } from '../ip.js';
+import { parseCidr } from '../../config/index.js';
+import { compileCidrs } from '../ip.js';
 import { INVALID, show } from '../problems.js';
 import type { Invalid, Problems } from '../problems.js';
 import { verdict } from '../types.js';
@@ -16,16 +16,16 @@ export const networkKind: KindSpec = {
       (value, at) => readRange(value, at, reader.problems),
     );
     if (ranges === INVALID || ranges === undefined) return INVALID;
-    const contains = compileRanges(ranges);
+    const contains = compileCidrs(ranges);
     return ({ request }) => verdict(contains(request.ip));
   },
 };
 
-function readRange(value: unknown, at: string, problems: Problems): CidrRange | Invalid {
-  const parsed = typeof value === 'string' ? parseCidr(value) : { ok: false as const, suggestion: null };
-  if (parsed.ok) return parsed.range;
-  if (parsed.suggestion !== null) {
-    return problems.add(at, `expected a network address, got ${show(value)} (did you mean ${show(parsed.suggestion)}?)`);
+function readRange(value: unknown, at: string, problems: Problems): string | Invalid {
+  const parsed = typeof value === 'string' ? parseCidr(value) : { ok: false as const, networkAddress: null };
+  if (parsed.ok) return parsed.cidr;
+  if (parsed.networkAddress !== null) {
+    return problems.add(at, `expected a network address, got ${show(value)} (did you mean ${show(parsed.networkAddress)}?)`);
   }
   return problems.add(at, `expected an IP address or a CIDR range such as "10.0.0.0/8", got ${show(value)}`);
 }
