@@ -52,6 +52,15 @@ export class SessionRefresher {
     return record.identity.tokenExpiresAt > this.#now();
   }
 
+  /**
+   * `current` carries a new, usable token since this request read `seen`: another request (or
+   * replica) refreshed it. Checked besides `#fresh` because a token whose whole lifetime is
+   * shorter than the margin is never "fresh", not even right after a refresh.
+   */
+  #refreshedSince(seen: SessionRecord, current: SessionRecord): boolean {
+    return current.identity.accessToken !== seen.identity.accessToken && this.#usable(current);
+  }
+
   async ensureFresh(record: SessionRecord): Promise<RefreshResult> {
     if (this.#fresh(record)) {
       return { kind: 'ok', record };
@@ -74,7 +83,7 @@ export class SessionRefresher {
     if (current === null) {
       return { kind: 'gone' };
     }
-    if (this.#fresh(current)) {
+    if (this.#fresh(current) || this.#refreshedSince(stale, current)) {
       return { kind: 'ok', record: current };
     }
     const refreshToken = current.identity.refreshToken;
@@ -115,7 +124,7 @@ export class SessionRefresher {
       if (current === null) {
         return { kind: 'gone' };
       }
-      if (this.#fresh(current)) {
+      if (this.#fresh(current) || this.#refreshedSince(record, current)) {
         return { kind: 'ok', record: current };
       }
     }

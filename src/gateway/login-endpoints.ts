@@ -16,6 +16,8 @@ import { sendError } from './render.js';
 
 const LOGIN_COOKIE_MAX_AGE_SECONDS = 600;
 const RETRY_AFTER_SECONDS = '5';
+/** What every browser stores of one cookie, name, value and attributes together (RFC 6265 §6.1). */
+const MAX_COOKIE_BYTES = 4096;
 
 function loginOf(context: RequestContext) {
   const login = context.app.login;
@@ -59,11 +61,18 @@ export async function startLogin(request: FastifyRequest, reply: FastifyReply): 
   }
   const secrets = newLoginSecrets();
   const target = await authorizationUrl(configuration, { redirectUri: login.callbackUrl, scopes: login.identity.scopes, secrets });
-  const sealed = login.loginState.seal(context.app.name, { ...secrets, returnTo, createdAt: login.now() });
-  const cookie = serializeCookie(login.loginState.cookieName(context.app.sessionCookieName, secrets.state), sealed, {
-    ...login.sessions.cookieScope,
-    maxAgeSeconds: LOGIN_COOKIE_MAX_AGE_SECONDS,
-  });
+  const createdAt = login.now();
+  const loginCookie = (to: string) =>
+    serializeCookie(login.loginState.cookieName(context.app.sessionCookieName, secrets.state), login.loginState.seal(context.app.name, { ...secrets, returnTo: to, createdAt }), {
+      ...login.sessions.cookieScope,
+      maxAgeSeconds: LOGIN_COOKIE_MAX_AGE_SECONDS,
+    });
+  let cookie = loginCookie(returnTo);
+  if (cookie.length > MAX_COOKIE_BYTES) {
+    // Browsers silently drop a bigger cookie, and the callback could only fail: a deep link too
+    // long to carry through the login lands on the application root instead.
+    cookie = loginCookie(validateRedirect(null, login.redirect));
+  }
   return reply.code(302).header('set-cookie', cookie).header('cache-control', 'no-store').header('location', target.href).send();
 }
 
