@@ -6,16 +6,25 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { contextOf } from './context.js';
+import { forwardAuthEndpoints } from './forward-auth.js';
+import { caddyFlavour } from './forward-caddy.js';
+import { envoyFlavour } from './forward-envoy.js';
+import { nginxFlavour } from './forward-nginx.js';
+import { traefikFlavour } from './forward-traefik.js';
 import { backchannelLogout, finishLogin, signOut, startLogin } from './login-endpoints.js';
 import { sendError } from './render.js';
+import type { TrustFunction } from './trust.js';
 
 export const RESERVED_PREFIX = '/outpost.goauthentik.io/';
 
-/** Endpoints of later milestones: routed here so they can never fall through to the upstream. */
-const NOT_YET_AVAILABLE = ['auth/nginx', 'auth/traefik', 'auth/caddy', 'auth/envoy'];
 const FORM_BODY_LIMIT = 64 * 1024;
 
-export async function reservedEndpoints(scope: FastifyInstance): Promise<void> {
+export interface ReservedOptions {
+  /** `trustedProxies`, compiled; the forward-auth endpoints believe forwarded headers only from these peers. */
+  readonly trust: TrustFunction;
+}
+
+export async function reservedEndpoints(scope: FastifyInstance, options: ReservedOptions): Promise<void> {
   scope.get(`${RESERVED_PREFIX}ping`, async (request, reply) => {
     contextOf(request).outcome = 'reserved';
     return reply.code(204).header('cache-control', 'no-store').send();
@@ -28,20 +37,12 @@ export async function reservedEndpoints(scope: FastifyInstance): Promise<void> {
   scope.get(`${RESERVED_PREFIX}callback`, finishLogin);
   scope.route({ method: ['GET', 'POST'], url: `${RESERVED_PREFIX}sign_out`, handler: signOut });
   scope.post(`${RESERVED_PREFIX}backchannel_logout`, backchannelLogout);
-  for (const endpoint of NOT_YET_AVAILABLE) {
-    scope.all(`${RESERVED_PREFIX}${endpoint}`, notAvailable);
-  }
-  scope.all(`${RESERVED_PREFIX}*`, notFound);
-}
-
-async function notAvailable(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const context = contextOf(request);
-  context.outcome = 'reserved';
-  return sendError(reply, context.wantsHtml, {
-    status: 501,
-    error: 'not_implemented',
-    message: 'This outpost endpoint is not available in this version of Portcullis.',
+  // The forward-auth endpoints (`auth/nginx`, `auth/traefik`, `auth/caddy`, `auth/envoy/*`).
+  await scope.register(forwardAuthEndpoints, {
+    flavours: [nginxFlavour, traefikFlavour, caddyFlavour, envoyFlavour],
+    trust: options.trust,
   });
+  scope.all(`${RESERVED_PREFIX}*`, notFound);
 }
 
 export async function notFound(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {

@@ -101,7 +101,7 @@ export async function createGateway({ config, logger }: GatewayOptions): Promise
   }
   installRouting(server, createHostRouter(applications));
   installAccessLog(server, metrics);
-  await server.register(reservedEndpoints);
+  await server.register(reservedEndpoints, { trust });
   await server.register(proxyMode, { applications, timeouts: config.timeouts, trust, metrics });
 
   const health = config.metricsListen === null ? null : createHealthServer({ isReady: () => !draining && idps.isReady(), metrics });

@@ -1,0 +1,50 @@
+/**
+ * nginx `auth_request`: the subrequest is a GET that carries the client's headers; the
+ * original URL comes from `X-Original-URL` (scheme://host/path?query) or `X-Original-URI`
+ * (path?query, host from the routing host), the original method from `X-Original-Method`
+ * when the snippet sends it. nginx acts on 2xx, 401 and 403 only, so a login is a 401 that
+ * names the login URL and an outage a 401 with `Retry-After` (the README snippet turns them
+ * into a 302 and a 503).
+ *
+ * @see https://nginx.org/en/docs/http/ngx_http_auth_request_module.html
+ */
+
+import type { ForwardFlavour } from './forward-auth.js';
+import { allOf, ok, optionalHeader, parseAbsoluteUrl, parseHost, parseMethod, parseRequestTarget, problem } from './forward-original.js';
+
+export const nginxFlavour: ForwardFlavour = {
+  name: 'nginx',
+  paths: ['/outpost.goauthentik.io/auth/nginx'],
+  original(request, peerTrusted) {
+    if (!peerTrusted) {
+      return problem('X-Original-URL and X-Original-URI are believed only from trustedProxies, and this peer is not one');
+    }
+    const lines = request.raw.headersDistinct;
+    const parsed = allOf({
+      method: optionalHeader('X-Original-Method', lines['x-original-method'], parseMethod, request.method),
+      url: optionalHeader('X-Original-URL', lines['x-original-url'], parseAbsoluteUrl, null),
+      uri: optionalHeader('X-Original-URI', lines['x-original-uri'], parseRequestTarget, null),
+      routed: parseHost('Host', request.host),
+    });
+    if (!parsed.ok) {
+      return parsed;
+    }
+    const { method, url, uri, routed } = parsed.value;
+    const target = url ?? (uri === null ? null : { host: routed, ...uri });
+    if (target === null) {
+      return problem('X-Original-URL or X-Original-URI is missing');
+    }
+    if (uri !== null && uri.rawPath + uri.query !== target.rawPath + target.query) {
+      return problem('X-Original-URL and X-Original-URI name different paths');
+    }
+    return ok({ method, ...target });
+  },
+  rendering: {
+    login: 'unauthorized',
+    outage: 'unauthorized',
+    onlyUnauthorizedOrForbidden: true,
+    joinChallenges: true,
+    failClosed: true,
+    removeConsumedCredential: false,
+  },
+};

@@ -1,0 +1,61 @@
+/**
+ * The proxy configuration snippets of the README's "Forward auth" section. They live once, in
+ * fixtures/, written for the README's example addresses (Portcullis on 127.0.0.1:9000, the
+ * application on 127.0.0.1:3000, the site app.example.com); the tests run them after
+ * replacing exactly those addresses, and readme.test.ts checks the README quotes them
+ * unchanged.
+ */
+
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+export const SNIPPETS = {
+  nginx: 'nginx.conf',
+  caddy: 'Caddyfile',
+  traefik: 'traefik.yaml',
+  envoy: 'envoy.yaml',
+} as const;
+
+export type SnippetName = keyof typeof SNIPPETS;
+
+export const EXAMPLE_PORTCULLIS = '127.0.0.1:9000';
+export const EXAMPLE_UPSTREAM = '127.0.0.1:3000';
+export const EXAMPLE_SITE = 'app.example.com';
+
+export function snippetPath(name: SnippetName): string {
+  return fileURLToPath(new URL(`./fixtures/${SNIPPETS[name]}`, import.meta.url));
+}
+
+export function snippet(name: SnippetName): string {
+  return readFileSync(snippetPath(name), 'utf8');
+}
+
+export interface Addresses {
+  /** `host:port` of the gateway under test. */
+  readonly portcullis: string;
+  /** `host:port` of the echo upstream. */
+  readonly upstream: string;
+}
+
+/** The snippet with the example addresses replaced; fails when one is no longer there. */
+export function snippetFor(name: SnippetName, addresses: Addresses): string {
+  return replaceAll(replaceAll(snippet(name), EXAMPLE_PORTCULLIS, addresses.portcullis), EXAMPLE_UPSTREAM, addresses.upstream);
+}
+
+/** The Caddy site block, serving every host on a loopback port instead of app.example.com. */
+export function caddySite(addresses: Addresses, port: number): string {
+  return replaceAll(snippetFor('caddy', addresses), `${EXAMPLE_SITE} {`, `http://:${port} {\n\tbind 127.0.0.1`);
+}
+
+/** Parsed YAML of a snippet (Traefik, Envoy), addresses replaced. */
+export function snippetYaml(name: 'traefik' | 'envoy', addresses: Addresses): unknown {
+  return parse(snippetFor(name, addresses));
+}
+
+function replaceAll(text: string, from: string, to: string): string {
+  if (!text.includes(from)) {
+    throw new Error(`the snippet no longer contains ${JSON.stringify(from)}; update the test's templating`);
+  }
+  return text.split(from).join(to);
+}
