@@ -34,7 +34,9 @@ export interface AccessTokenPolicy {
 // credential for calling it, so it is refused where an access token is expected.
 const ID_TOKEN_CLAIMS = ['nonce', 'at_hash', 'c_hash', 's_hash'];
 const ACCESS_TOKEN_TYPES = new Set(['at+jwt', 'application/at+jwt', 'jwt']);
-const MAX_TOKEN_LENGTH = 16 * 1024;
+// Bearer headers are already bounded by the server's header size limit; tokens the IdP issues
+// for an app password are not, and users in thousands of groups get large ones.
+const MAX_TOKEN_LENGTH = 256 * 1024;
 
 export async function verifyAccessToken(token: string, jwks: JwksCache, policy: AccessTokenPolicy): Promise<Verdict<VerifiedToken>> {
   if (token.length > MAX_TOKEN_LENGTH || token.split('.').length !== 3) {

@@ -94,7 +94,7 @@ ${headers.replace(/^/gm, '      ')}
     throw new Error('the configuration was accepted');
   }
 
-  const MANAGED = ['Host', 'Authorization', 'Content-Length', 'Transfer-Encoding', 'Connection', 'host', 'AUTHORIZATION', 'transfer-encoding'];
+  const MANAGED = ['Host', 'Authorization', 'Content-Length', 'Transfer-Encoding', 'Connection', 'host', 'AUTHORIZATION', 'transfer-encoding', 'Keep-Alive', 'Upgrade', 'Expect', 'TE', 'X-Forwarded-For', 'X-Real-IP', 'Forwarded'];
   const IDENTITY = ['X-authentik-username', 'X-Authentik-Groups', 'x-authentik-jwt', 'X-AUTHENTIK-META-APP', 'x-authentik-anything'];
 
   for (const name of [...MANAGED, ...IDENTITY]) {

@@ -141,15 +141,15 @@ describe('non-ASCII and control characters', () => {
 });
 
 describe('very many groups', () => {
-  it('2,000 groups: the 35 KB token is over the 16 KiB access-token limit, a clean 503 and no upstream request', async () => {
+  it('2,000 groups: the 35 KB token from an app password validates; the upstream\'s own header limit then answers, and nothing crashes', async () => {
     const res = await signIn('manyGroups');
-    expect(res.status).toBe(503);
-    expect(res.headers['retry-after']).toMatch(/^\d+$/);
-    expect(res.headers['content-type']).toMatch(/^application\/json/);
-    expect(JSON.parse(res.text)).toMatchObject({ error: 'service_unavailable' });
+    // The identity is accepted (no 401/503): the 35 KB X-authentik-jwt plus 2,000 groups is more
+    // than the echo upstream (Node, 16 KiB of headers) reads, and its 431 is relayed.
+    expect(res.status).toBe(431);
     expect(res.upstream).toBeUndefined();
-    const refusal = stack.gw.logs().find((line) => typeof line['reason'] === 'string' && line['reason'].includes('did not validate'));
-    expect(refusal?.['reason']).toMatch(/not a compact JWS/);
+    expect(stack.gw.logs().some((line) => typeof line['reason'] === 'string' && line['reason'].includes('did not validate'))).toBe(false);
+    const after = await stack.get('/', { authorization: basic('alice', PASSWORDS.alice.cli) });
+    expect(after.status).toBe(200);
   });
 
   it('2,000 groups: the token itself as a Bearer credential is refused at the door with 431', async () => {

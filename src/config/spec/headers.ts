@@ -7,7 +7,11 @@ import { show, showSecret } from '../schema/problems.js';
 /** @see RFC 9110 §5.1 field-name = token */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-/** Headers Portcullis itself sets, strips or frames; a static value would break or spoof them. */
+/**
+ * Headers Portcullis itself sets, strips or frames; a static value would break or spoof them:
+ * framing and hop-by-hop headers (a static `Upgrade` or `Expect` breaks every request), and the
+ * forwarding headers that carry the client address Portcullis worked out.
+ */
 const MANAGED = new Set([
   'host',
   'authorization',
@@ -16,6 +20,17 @@ const MANAGED = new Set([
   'transfer-encoding',
   'connection',
   'cookie',
+  'keep-alive',
+  'upgrade',
+  'expect',
+  'te',
+  'trailer',
+  'proxy-connection',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-real-ip',
 ]);
 
 const headerName = leaf<string>('header name', (value, fail) => {
