@@ -11,13 +11,17 @@ export interface CredentialFacts {
   /** The configured credential header's value (`Authorization` or `Proxy-Authorization`). */
   readonly credentialHeader: string | undefined;
   readonly cookieHeader: string | undefined;
+  /** The client address after `trustedProxies` handling, for per-address login limits. */
+  readonly clientIp?: string;
 }
 
 export type AuthResult =
   | { readonly kind: 'identity'; readonly identity: Identity; readonly setCookies: readonly string[] }
   | { readonly kind: 'none' }
   | { readonly kind: 'invalid'; readonly scheme: 'basic' | 'bearer' | 'unknown'; readonly bearerError?: BearerErrorCode }
-  | { readonly kind: 'unavailable'; readonly retryAfterSeconds: number; readonly reason: string };
+  | { readonly kind: 'unavailable'; readonly retryAfterSeconds: number; readonly reason: string }
+  /** Too many failed logins for the username or the client address; the IdP was not asked. */
+  | { readonly kind: 'throttled'; readonly retryAfterSeconds: number };
 
 export interface Authenticator {
   readonly name: string;
@@ -29,19 +33,20 @@ export const NO_CREDENTIALS: AuthResult = Object.freeze({ kind: 'none' });
 /**
  * Runs the chain in order; the first identity or invalid credential decides. An
  * `unavailable` answer does not stop the chain: a session store outage must not block a
- * caller whose header credential still checks out. It is the result only when nothing
- * later established an identity or refused a credential.
+ * caller whose header credential still checks out. Nor does `throttled`: with
+ * `intercept: false` the header goes first, and a valid session still lets its owner in. Either
+ * is the result only when nothing later established an identity or refused a credential.
  */
 export async function authenticate(chain: readonly Authenticator[], facts: CredentialFacts): Promise<AuthResult> {
-  let unavailable: AuthResult | null = null;
+  let undecided: AuthResult | null = null;
   for (const authenticator of chain) {
     const result = await authenticator.authenticate(facts);
     if (result.kind === 'identity' || result.kind === 'invalid') {
       return result;
     }
-    if (result.kind === 'unavailable') {
-      unavailable ??= result;
+    if (result.kind === 'unavailable' || result.kind === 'throttled') {
+      undecided ??= result;
     }
   }
-  return unavailable ?? NO_CREDENTIALS;
+  return undecided ?? NO_CREDENTIALS;
 }

@@ -53,6 +53,11 @@ export class CredentialCache {
     return this.#entries.size;
   }
 
+  /** How many refusals are remembered (bounded like the entries, by `maxEntries`). */
+  get refusals(): number {
+    return this.#refused.size;
+  }
+
   /** The cache key of a credential within one application's scope. */
   keyOf(scope: string, credential: string): string {
     return createHmac('sha256', this.#options.secret).update(scope).update('\n').update(credential).digest('base64url');

@@ -8,6 +8,11 @@
  * credential that fails is answered with a challenge. With `false`, a credential that is not
  * Portcullis's (one that fails, or a scheme it does not handle) is left for the upstream and
  * the session or login flow decides. A malformed header is always answered with a challenge.
+ *
+ * Basic passwords that would go to the IdP first pass the failed-login limits
+ * (login-throttle.ts). A credential already known good (cached) or recently refused is
+ * answered from memory and never counted: only new guesses cost the IdP a call, and only they
+ * can be throttled.
  */
 
 import type { HeaderAuthConfig, IdentityConfig } from '../config/index.js';
@@ -17,6 +22,7 @@ import { identityFromClaims } from './claims.js';
 import type { CredentialCache } from './credential-cache.js';
 import { parseCredentials } from './credentials/index.js';
 import type { AuthMethod, Identity } from './identity.js';
+import type { Admission, LoginThrottle } from './login-throttle.js';
 import type { SessionIssuer } from './session-issuer.js';
 
 export interface HeaderAuthenticatorOptions {
@@ -32,7 +38,11 @@ export interface HeaderAuthenticatorOptions {
   readonly onIdpTrouble?: (reason: string) => void;
   /** Hands out a session cookie after a successful check; absent, no cookie is set. */
   readonly sessions?: SessionIssuer;
+  /** Failed-login limits for Basic passwords; absent, attempts are not limited. */
+  readonly throttle?: LoginThrottle;
 }
+
+type Admit = () => Promise<Admission>;
 
 const NONE: AuthResult = Object.freeze({ kind: 'none' });
 
@@ -64,7 +74,7 @@ export class HeaderAuthenticator implements Authenticator {
     }
     const result =
       parsed.kind === 'basic'
-        ? await this.#cached('basic', `basic\u0000${parsed.username}\u0000${parsed.password}`, () => this.#checkAppPassword(parsed.username, parsed.password))
+        ? await this.#cached('basic', `basic\u0000${parsed.username}\u0000${parsed.password}`, () => this.#checkAppPassword(parsed.username, parsed.password), this.#admitter(parsed.username, facts.clientIp))
         : await this.#cached('bearer', `bearer\u0000${parsed.token}`, () => this.#checkToken(parsed.token, 'bearer'));
     if (result.kind === 'invalid' && !headerAuth.intercept) {
       return NONE;
@@ -77,7 +87,12 @@ export class HeaderAuthenticator implements Authenticator {
     return (scheme === 'basic' && headerAuth.basic) || (scheme === 'bearer' && headerAuth.bearer);
   }
 
-  async #cached(scheme: 'basic' | 'bearer', credential: string, check: () => Promise<Verdict<Identity>>): Promise<AuthResult> {
+  #admitter(username: string, clientIp: string | undefined): Admit | undefined {
+    const { throttle, identity } = this.#options;
+    return throttle === undefined ? undefined : () => throttle.admit(identity.issuer, username, clientIp ?? '');
+  }
+
+  async #cached(scheme: 'basic' | 'bearer', credential: string, check: () => Promise<Verdict<Identity>>, admit?: Admit): Promise<AuthResult> {
     const { cache, application, sessions } = this.#options;
     const key = cache.keyOf(application, credential);
     const hit = cache.get(key);
@@ -87,14 +102,23 @@ export class HeaderAuthenticator implements Authenticator {
     if (cache.refusedRecently(key)) {
       return refused(scheme);
     }
+    // Inside `coalesce`: concurrent requests with one credential are one attempt, counted once.
     const verdict = await cache.coalesce(key, async () => {
+      const admission = admit === undefined ? undefined : await admit();
+      if (admission !== undefined && !admission.ok) {
+        return admission;
+      }
       const fresh = await check();
       if (!fresh.ok) {
         if (fresh.kind === 'invalid') {
           cache.rememberRefusal(key);
+        } else {
+          // The IdP could not be asked: that is no failed login.
+          await admission?.ticket.notFailed();
         }
         return fresh;
       }
+      await admission?.ticket.notFailed();
       const setCookie = sessions === undefined ? null : await sessions.issue(fresh.value);
       cache.set(key, { identity: fresh.value, setCookie });
       return { ok: true as const, value: { identity: fresh.value, setCookie } };
@@ -102,6 +126,13 @@ export class HeaderAuthenticator implements Authenticator {
     if (verdict.ok) {
       const { identity, setCookie } = verdict.value;
       return { kind: 'identity', identity, setCookies: setCookie === null ? [] : [setCookie] };
+    }
+    if (verdict.kind === 'throttled') {
+      return { kind: 'throttled', retryAfterSeconds: verdict.retryAfterSeconds };
+    }
+    if (verdict.kind === 'store-unavailable') {
+      // The session store could not count the attempt (the limiter reported it): no IdP call.
+      return { kind: 'unavailable', retryAfterSeconds: verdict.retryAfterSeconds, reason: verdict.reason };
     }
     if (verdict.kind === 'unavailable') {
       this.#options.onIdpTrouble?.(verdict.reason);

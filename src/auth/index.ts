@@ -27,6 +27,8 @@ export {
 } from './credentials/index.js';
 export { CredentialCache, type CredentialCacheOptions, type CachedCredential } from './credential-cache.js';
 export { HeaderAuthenticator, type HeaderAuthenticatorOptions } from './header-authenticator.js';
+export { LoginThrottle, type LoginThrottleOptions, type Admission, type AttemptTicket } from './login-throttle.js';
+export { canonicalUsername, canonicalAddress } from './throttle-keys.js';
 export { identityFromClaims, claimAt, type Claims, type IdentityInput } from './claims.js';
 export { SessionAuthenticator, type SessionAuthenticatorOptions } from './session-authenticator.js';
 export { SessionIssuer, type SessionIssuerOptions } from './session-issuer.js';

@@ -45,6 +45,7 @@ export function parseConfig(text: string, options: ParseOptions): Config {
     policiesDir: resolve(options.baseDir, parsed.policiesDir),
     sessions: parsed.sessions,
     timeouts: parsed.timeouts,
+    limits: parsed.limits,
     cache: parsed.cache,
     applications: parsed.applications,
   };

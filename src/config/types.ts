@@ -112,6 +112,31 @@ export interface TimeoutsConfig {
   readonly idpMs: number;
   /** How long SIGTERM waits for in-flight requests before closing them. */
   readonly shutdownMs: number;
+  /** Receiving a whole request, body included (Node `requestTimeout`). */
+  readonly requestMs: number;
+  /** Receiving a request's headers (Node `headersTimeout`); never more than `requestMs`. */
+  readonly headersMs: number;
+  /** Idle time of a keep-alive connection between two requests (Node `keepAliveTimeout`). */
+  readonly keepAliveMs: number;
+}
+
+/** Brute-force limits on Basic credentials; a limit of 0 is off. */
+export interface FailedLoginsConfig {
+  /** Failed checks per canonical username per window. */
+  readonly perUser: number;
+  /** Failed checks per client address (IPv6: per /64) per window. */
+  readonly perAddress: number;
+  readonly windowMs: number;
+}
+
+export interface LimitsConfig {
+  /** Bytes of request line plus headers (Node `maxHeaderSize`). */
+  readonly maxHeaderSize: number;
+  /** Characters of the request target; always less than `maxHeaderSize`. */
+  readonly maxUrlLength: number;
+  /** Bytes of a proxied request body; 0 is unlimited. */
+  readonly maxRequestBody: number;
+  readonly failedLogins: FailedLoginsConfig;
 }
 
 export interface CacheConfig {
@@ -139,6 +164,7 @@ export interface Config {
   readonly policiesDir: string;
   readonly sessions: SessionsConfig;
   readonly timeouts: TimeoutsConfig;
+  readonly limits: LimitsConfig;
   readonly cache: CacheConfig;
   readonly applications: readonly ApplicationConfig[];
 }

@@ -15,6 +15,7 @@ const OUTCOME_NAMES: Record<NonNullable<RequestContext['outcome']>, string> = {
   challenge: 'challenged',
   deny: 'denied',
   unavailable: 'unavailable',
+  throttled: 'throttled',
   reject: 'rejected',
   reserved: 'reserved',
   upstream_error: 'upstream_error',

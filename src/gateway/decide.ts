@@ -34,6 +34,8 @@ export function outcomeOf(app: PreparedApplication, facts: RequestFacts, result:
       return { kind: 'allow', identity: result.identity, setCookies: result.setCookies };
     case 'unavailable':
       return { kind: 'unavailable', retryAfterSeconds: result.retryAfterSeconds, reason: result.reason };
+    case 'throttled':
+      return { kind: 'throttled', retryAfterSeconds: result.retryAfterSeconds };
     case 'invalid':
       return challenge(app, 'invalid', result.bearerError === 'invalid_token' ? app.challenges.invalidBearer : app.challenges.missing);
     case 'none':

@@ -11,6 +11,11 @@
  *   `failure_mode_allow: true` turns into an ALLOW. So Envoy never gets a 5xx.
  * - Traefik `forwardAuth` and Caddy `forward_auth` hand any non-2xx answer to the client as it
  *   is, so they get the same statuses as proxy mode.
+ *
+ * Too many failed logins is a 429 with `Retry-After` wherever the proxy relays it (Envoy treats
+ * a 4xx as a denial and passes it on). nginx gets it the way it gets an outage: a 401 with
+ * `Retry-After`, the plain challenges, no login URL and a `too_many_requests` body; the nginx
+ * snippet turns any 401 with `Retry-After` into a 503 with it.
  */
 
 import { IDENTITY_HEADER_NAMES, identityHeaders, upstreamBasicAuthorization } from '../upstream/index.js';
@@ -18,7 +23,7 @@ import type { Identity } from '../auth/index.js';
 import type { PreparedApplication } from './application.js';
 import type { AnyReply } from './context.js';
 import type { Outcome } from './outcome.js';
-import { renderOutcome, sendError, type RenderedOutcome } from './render.js';
+import { renderOutcome, sendError, THROTTLED_MESSAGE, type RenderedOutcome } from './render.js';
 
 export interface ForwardRendering {
   /**
@@ -68,6 +73,11 @@ export function renderForward(reply: AnyReply, app: PreparedApplication, outcome
       return renderOutcome(reply, { ...outcome, challenges: challengeLines(outcome.challenges, rendering) }, wantsHtml);
     case 'unavailable':
       return rendering.outage === 'unauthorized' ? renderOutageAsUnauthorized(reply, app, outcome, rendering, wantsHtml) : renderOutcome(reply, outcome, wantsHtml);
+    case 'throttled':
+      if (rendering.onlyUnauthorizedOrForbidden) {
+        return renderRetryLater(reply, app, outcome.retryAfterSeconds, rendering, wantsHtml, { error: 'too_many_requests', message: THROTTLED_MESSAGE });
+      }
+      return renderOutcome(reply, outcome, wantsHtml);
     case 'reject':
       if (rendering.onlyUnauthorizedOrForbidden) {
         return sendError(reply, wantsHtml, { status: 403, error: outcome.error, message: outcome.message });
@@ -154,16 +164,27 @@ function renderOutageAsUnauthorized(
   rendering: ForwardRendering,
   wantsHtml: boolean,
 ): AnyReply {
+  return renderRetryLater(reply, app, outcome.retryAfterSeconds, rendering, wantsHtml, {
+    error: 'service_unavailable',
+    message: 'Sign-in is temporarily unavailable. Please try again shortly.',
+  });
+}
+
+/** A 401 that is not about the credentials: `Retry-After`, the plain challenges, no login URL. */
+function renderRetryLater(
+  reply: AnyReply,
+  app: PreparedApplication,
+  retryAfterSeconds: number,
+  rendering: ForwardRendering,
+  wantsHtml: boolean,
+  body: { readonly error: string; readonly message: string },
+): AnyReply {
   const challenges = challengeLines(app.challenges.missing, rendering);
   if (challenges.length > 0) {
     reply.header('www-authenticate', [...challenges]);
   }
-  reply.header('retry-after', String(outcome.retryAfterSeconds));
-  return sendError(reply, wantsHtml, {
-    status: 401,
-    error: 'service_unavailable',
-    message: 'Sign-in is temporarily unavailable. Please try again shortly.',
-  });
+  reply.header('retry-after', String(retryAfterSeconds));
+  return sendError(reply, wantsHtml, { status: 401, ...body });
 }
 
 function challengeLines(challenges: readonly string[], rendering: ForwardRendering): readonly string[] {

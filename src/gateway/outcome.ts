@@ -23,6 +23,8 @@ export type Outcome =
   | { readonly kind: 'deny'; readonly challenges: readonly string[]; readonly reasons: readonly string[] }
   /** A dependency (IdP, session store) could not answer: never reported as bad credentials. */
   | { readonly kind: 'unavailable'; readonly retryAfterSeconds: number; readonly reason: string }
+  /** Too many failed logins for the username or the client address: 429, the IdP was not asked. */
+  | { readonly kind: 'throttled'; readonly retryAfterSeconds: number }
   /** The request itself is unacceptable (bad path, unknown host, wrong mode). */
   | { readonly kind: 'reject'; readonly status: 400 | 404 | 405; readonly error: string; readonly message: string };
 

@@ -9,6 +9,9 @@ import { htmlPage, jsonBody, type ErrorBody } from './pages.js';
 
 export type RenderedOutcome = Exclude<Outcome, { kind: 'allow' }>;
 
+/** Says neither whether the username exists nor which limit (user or address) was reached. */
+export const THROTTLED_MESSAGE = 'Too many failed sign-in attempts. Please try again later.';
+
 export function renderOutcome(reply: AnyReply, outcome: RenderedOutcome, wantsHtml: boolean): AnyReply {
   reply.header('cache-control', 'no-store');
   switch (outcome.kind) {
@@ -36,6 +39,9 @@ export function renderOutcome(reply: AnyReply, outcome: RenderedOutcome, wantsHt
         error: 'service_unavailable',
         message: 'Sign-in is temporarily unavailable. Please try again shortly.',
       });
+    case 'throttled':
+      reply.header('retry-after', String(outcome.retryAfterSeconds));
+      return sendError(reply, wantsHtml, { status: 429, error: 'too_many_requests', message: THROTTLED_MESSAGE });
     case 'reject':
       return sendError(reply, wantsHtml, { status: outcome.status, error: outcome.error, message: outcome.message });
   }

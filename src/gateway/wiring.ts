@@ -3,7 +3,7 @@
  * checker, authenticator chain and outpost metadata. Everything here runs once at start-up.
  */
 
-import { CredentialCache, HeaderAuthenticator, SessionAuthenticator, SessionIssuer, SessionRefresher, type Authenticator } from '../auth/index.js';
+import { CredentialCache, HeaderAuthenticator, LoginThrottle, SessionAuthenticator, SessionIssuer, SessionRefresher, type Authenticator } from '../auth/index.js';
 import { cookieNameFor, type ApplicationConfig, type Config } from '../config/index.js';
 import { TokenChecker, type IdpDirectory } from '../idp/index.js';
 import type { Logger } from '../observability/index.js';
@@ -43,6 +43,7 @@ export function wireApplications(deps: WiringDeps): Wiring {
     maxEntries: config.cache.maxCredentials,
   });
   const loginState = new LoginStateCodec(config.secret);
+  const throttle = loginThrottleFor(deps);
   const applications = config.applications.map((app) => {
     const sessionCookieName = config.sessions.cookieName || cookieNameFor(app.identity.clientId);
     const provider = idps.forApplication(app.name);
@@ -69,7 +70,7 @@ export function wireApplications(deps: WiringDeps): Wiring {
       now: Date.now,
     };
     return prepareApplication(app, {
-      authenticators: authenticatorsFor(app, login, credentials, deps),
+      authenticators: authenticatorsFor(app, login, credentials, throttle, deps),
       meta: metaFor(app, idps),
       sessionCookieName,
       policy: deps.policies.live(app.name),
@@ -84,7 +85,13 @@ export function wireApplications(deps: WiringDeps): Wiring {
  * goes first: whether an Authorization header is Portcullis's (consumed and stripped) or the
  * upstream's (passed untouched) is only known by checking it, session or not.
  */
-function authenticatorsFor(app: ApplicationConfig, login: LoginRuntime, cache: CredentialCache, deps: WiringDeps): Authenticator[] {
+function authenticatorsFor(
+  app: ApplicationConfig,
+  login: LoginRuntime,
+  cache: CredentialCache,
+  throttle: LoginThrottle | undefined,
+  deps: WiringDeps,
+): Authenticator[] {
   const { config, logger } = deps;
   const { provider, sessions, store } = login;
   const session = [
@@ -110,9 +117,29 @@ function authenticatorsFor(app: ApplicationConfig, login: LoginRuntime, cache: C
       cache,
       sessions,
       retryAfterSeconds: IDP_RETRY_AFTER_SECONDS,
+      ...(throttle === undefined ? {} : { throttle }),
     onIdpTrouble: (reason) => logger.warn({ app: app.name, reason }, 'identity provider unavailable for a header credential'),
   });
   return headerAuth.intercept ? [...session, header] : [header, ...session];
+}
+
+/**
+ * One limiter for every application: a client guessing passwords across applications counts
+ * once per address, and per username per identity provider (the issuer scopes the name).
+ */
+function loginThrottleFor(deps: WiringDeps): LoginThrottle | undefined {
+  const { failedLogins } = deps.config.limits;
+  if (!LoginThrottle.enabled(failedLogins)) {
+    return undefined;
+  }
+  return new LoginThrottle({
+    store: deps.sessions,
+    secret: deps.config.secret,
+    limits: failedLogins,
+    storeRetryAfterSeconds: STORE_RETRY_AFTER_SECONDS,
+    onStoreTrouble: (error) =>
+      deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'failed-login limits: the session store did not answer'),
+  });
 }
 
 function metaFor(app: ApplicationConfig, idps: IdpDirectory): OutpostMeta {

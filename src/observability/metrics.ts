@@ -36,7 +36,7 @@ export function createMetrics(options: { cache?: () => CacheCounters; defaultMet
     registry,
     requests: new Counter({
       name: 'portcullis_requests_total',
-      help: 'Requests by application, outcome (allowed, redirected, challenged, denied, unavailable, rejected, reserved, upstream_error) and auth method.',
+      help: 'Requests by application, outcome (allowed, redirected, challenged, denied, unavailable, throttled, rejected, reserved, upstream_error) and auth method.',
       labelNames: ['app', 'outcome', 'auth_method'],
       registers: [registry],
     }),

@@ -42,7 +42,8 @@ describe('a minimal file', () => {
         cookieName: '',
         lifetimeMs: 86_400_000,
       },
-      timeouts: { upstreamConnectMs: 5_000, upstreamResponseMs: 60_000, idpMs: 5_000, shutdownMs: 30_000 },
+      timeouts: { upstreamConnectMs: 5_000, upstreamResponseMs: 60_000, idpMs: 5_000, shutdownMs: 30_000, requestMs: 300_000, headersMs: 20_000, keepAliveMs: 72_000 },
+      limits: { maxHeaderSize: 16_384, maxUrlLength: 8_192, maxRequestBody: 0, failedLogins: { perUser: 10, perAddress: 50, windowMs: 300_000 } },
       cache: { credentialTtlMs: 300_000, maxCredentials: 10_000, jwksCooldownMs: 30_000, jwksMaxAgeMs: 600_000 },
       applications: [
         {
@@ -119,7 +120,8 @@ describe('a full file', () => {
         cookieName: 'pc_session',
         lifetimeMs: 8 * 3_600_000,
       },
-      timeouts: { upstreamConnectMs: 2_000, upstreamResponseMs: 90_000, idpMs: 1_500, shutdownMs: 10_000 },
+      timeouts: { upstreamConnectMs: 2_000, upstreamResponseMs: 90_000, idpMs: 1_500, shutdownMs: 10_000, requestMs: 600_000, headersMs: 10_000, keepAliveMs: 30_000 },
+      limits: { maxHeaderSize: 32_768, maxUrlLength: 4_096, maxRequestBody: 100 * 1024 * 1024, failedLogins: { perUser: 5, perAddress: 20, windowMs: 900_000 } },
       cache: { credentialTtlMs: 120_000, maxCredentials: 500, jwksCooldownMs: 10_000, jwksMaxAgeMs: 3_600_000 },
       applications: [grafana, wiki],
     };

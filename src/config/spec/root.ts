@@ -14,6 +14,7 @@ import { duration, enumOf, integer, string } from '../schema/scalars.js';
 import type { ListenAddress } from '../types.js';
 import { applications } from './application.js';
 import { identityDefaults } from './identity.js';
+import { limits, timeouts } from './limits.js';
 
 const log = object({
   level: field(enumOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), {
@@ -48,22 +49,6 @@ const sessions = object({
   lifetime: renamed(
     'lifetimeMs',
     field(duration(), { default: '24h', description: 'Upper bound of a session; it never outlives its token unless refreshed.' }),
-  ),
-});
-
-const timeouts = object({
-  upstreamConnect: renamed(
-    'upstreamConnectMs',
-    field(duration(), { default: '5s', description: 'Opening a connection to an upstream application.' }),
-  ),
-  upstreamResponse: renamed(
-    'upstreamResponseMs',
-    field(duration(), { default: '60s', description: 'Waiting for an upstream\'s response headers; then 504.' }),
-  ),
-  idp: renamed('idpMs', field(duration(), { default: '5s', description: 'Any single call to the identity provider; then 503.' })),
-  shutdown: renamed(
-    'shutdownMs',
-    field(duration(), { default: '30s', description: 'How long SIGTERM waits for in-flight requests.' }),
   ),
 });
 
@@ -123,6 +108,7 @@ export const root = object(
     }),
     sessions: field(sessions, { default: {}, description: 'Browser and API sessions.' }),
     timeouts: field(timeouts, { default: {}, description: 'Time limits (Portcullis extension).' }),
+    limits: field(limits, { default: {}, description: 'Request-size limits and brute-force protection (Portcullis extension).' }),
     cache: field(cache, { default: {}, description: 'Credential and key caches (Portcullis extension).' }),
     identity: field(identityDefaults, {
       default: {},
