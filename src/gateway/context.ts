@@ -3,12 +3,14 @@
  * Set by the routing hook before anything else runs.
  */
 
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RawServerBase, RequestGenericInterface, RouteGenericInterface } from 'fastify';
 import { normalizePath } from '../policy/index.js';
 import type { PreparedApplication } from './application.js';
 import type { HostRouter } from './host-router.js';
 import type { Identity } from '../auth/index.js';
 import type { OutcomeKind } from './outcome.js';
+import type { ErrorBody } from './pages.js';
 import { sendError } from './render.js';
 
 export interface RequestContext {
@@ -44,8 +46,13 @@ const MAX_HOST_IN_MESSAGE = 100;
 
 export function installRouting(app: FastifyInstance, router: HostRouter): void {
   app.decorateRequest('portcullis', null);
+  installContinue(app);
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const wantsHtml = typeof request.headers.accept === 'string' && request.headers.accept.includes('text/html');
+    const framing = framingProblem(request);
+    if (framing !== null) {
+      return sendError(reply, wantsHtml, framing);
+    }
     const application = router.resolve(request.host);
     if (application === undefined) {
       const host = request.host.slice(0, MAX_HOST_IN_MESSAGE);
@@ -74,6 +81,55 @@ export function installRouting(app: FastifyInstance, router: HostRouter): void {
       setCookies: [],
       forwardedAt: null,
     };
+  });
+}
+
+/**
+ * What Node's parser lets through but a proxy must still refuse, before the request is routed.
+ * RFC 9112 §3.2: more than one Host line is a 400 (Node keeps the first; the routing, the
+ * redirect targets and a lenient upstream could each pick another). RFC 9112 §6.1: a transfer
+ * coding other than `chunked` (`gzip, chunked`) is a 501: Node removes only the chunked framing,
+ * so the upstream would get still-coded bytes it would take for the body.
+ */
+function framingProblem(request: FastifyRequest): ErrorBody | null {
+  const hosts = request.raw.headersDistinct.host;
+  if (hosts !== undefined && hosts.length > 1) {
+    return { status: 400, error: 'invalid_host', message: 'The request carried more than one Host header.' };
+  }
+  const coding = request.headers['transfer-encoding'];
+  if (coding !== undefined && coding.trim().toLowerCase() !== 'chunked') {
+    return { status: 501, error: 'unsupported_transfer_coding', message: 'Only the chunked transfer coding is supported.' };
+  }
+  return null;
+}
+
+const CONTINUE = /(?:^|\W)100-continue(?:$|\W)/i;
+
+/**
+ * `Expect: 100-continue` (RFC 9110 §10.1.1). Left alone, Node answers `100 Continue` before any
+ * hook runs, inviting the body of a request that is about to be refused. Here the request goes
+ * to the hooks without it: a refusal is the final status alone (and Node then closes the
+ * connection, since the body was never asked for), and `100 Continue` is sent only once every
+ * `onRequest` hook has let the request through, just before its body is read.
+ */
+function installContinue(app: FastifyInstance): void {
+  // Whatever else listens for checkContinue hands the request on itself; a second listener
+  // would hand it on twice.
+  if (app.server.listenerCount('checkContinue') === 0) {
+    app.server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
+      app.server.emit('request', request, response);
+    });
+  }
+  app.addHook('preParsing', async (request, reply, payload) => {
+    // `_sent100`: Node's own record that 100 Continue already went out (by such another listener).
+    const raw = reply.raw as ServerResponse & { _sent100?: boolean };
+    const expect = request.headers.expect;
+    // An upgrade's "response" writes straight to the socket (http-proxy's WebSocket path): left alone.
+    const upgrade = (request.raw as IncomingMessage & { upgrade?: boolean }).upgrade === true;
+    if (typeof expect === 'string' && CONTINUE.test(expect) && !upgrade && !raw.headersSent && raw._sent100 !== true) {
+      raw.writeContinue();
+    }
+    return payload;
   });
 }
 

@@ -6,7 +6,7 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import httpProxy from '@fastify/http-proxy';
-import { Agent, Pool } from 'undici';
+import { Agent, Pool, type Dispatcher } from 'undici';
 import type { TimeoutsConfig } from '../config/index.js';
 import type { Metrics } from '../observability/index.js';
 import { rewriteResponseHeaders, rewriteUpstreamHeaders, type ForwardingFacts, type HeaderMap } from '../upstream/index.js';
@@ -61,7 +61,7 @@ export async function proxyMode(scope: FastifyInstance, options: ProxyModeOption
     disableRequestLogging: true,
     replyOptions: {
       getUpstream: (request) => contextOf(request).app.upstream.origin ?? '',
-      rewriteRequestHeaders: (request, headers) => upstreamHeaders(headers, contextOf(request), forwarding(request)),
+      rewriteRequestHeaders: (request, headers) => withCancellation(upstreamHeaders(headers, contextOf(request), forwarding(request)), request),
       rewriteHeaders: (headers, request) => responseHeaders(headers, request === undefined ? null : contextOf(request)),
       onError: (reply, { error }) => renderUpstreamError(reply, error, metrics),
       // A proxy must not replay requests on its own: the upstream may have acted on the first one.
@@ -107,12 +107,62 @@ async function guard(request: FastifyRequest, reply: FastifyReply): Promise<Fast
   // byte for byte: the same path every decision was made on.
   request.raw.url = `${app.upstream.basePath}${context.path}${context.query}`;
   context.forwardedAt = performance.now();
+  cancelWhenClientLeaves(request, reply);
   return undefined;
+}
+
+/** Carries a request's cancellation to the upstream agent through reply-from, which copies headers. */
+const CLIENT_LEFT = Symbol('portcullis.clientLeft');
+const cancellations = new WeakMap<object, AbortSignal>();
+
+/**
+ * A client that goes away before its answer is complete cancels the upstream request: without
+ * this, reply-from keeps a request without a body waiting at the upstream (holding a connection,
+ * and whatever work the application does for it) until `timeouts.upstreamResponse`.
+ */
+function cancelWhenClientLeaves(request: FastifyRequest, reply: FastifyReply): void {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) {
+      controller.abort();
+    }
+  });
+  cancellations.set(request.raw, controller.signal);
+}
+
+function withCancellation(headers: HeaderMap, request: AnyRequest): HeaderMap {
+  const signal = cancellations.get(request.raw);
+  if (signal !== undefined) {
+    Object.defineProperty(headers, CLIENT_LEFT, { value: signal, enumerable: true });
+  }
+  return headers;
+}
+
+/** The upstream agent: reply-from's requests, with the client's cancellation as their `signal`. */
+class UpstreamAgent extends Agent {
+  // `any`: one implementation forwards both overloads (promise and callback) of Dispatcher.request.
+  override request(options: Dispatcher.RequestOptions, callback?: any): any {
+    const headers = options.headers as (Record<string | symbol, unknown> & { [CLIENT_LEFT]?: AbortSignal }) | undefined;
+    const signal = headers?.[CLIENT_LEFT];
+    if (signal === undefined || options.signal !== undefined) {
+      return super.request(options, callback);
+    }
+    const { [CLIENT_LEFT]: _signal, ...rest } = headers as Record<string | symbol, unknown>;
+    return super.request({ ...options, headers: rest as Dispatcher.RequestOptions['headers'], signal }, callback);
+  }
 }
 
 function renderUpstreamError(reply: AnyReply, error: Error & { statusCode?: number }, metrics: Metrics): void {
   const context = reply.request.portcullis;
   const timedOut = error.statusCode === 504;
+  if (reply.raw.destroyed) {
+    // The client left and its upstream request was cancelled: nothing failed upstream.
+    if (context !== null) {
+      context.outcome = 'upstream_error';
+    }
+    reply.request.log.info('client closed the connection; upstream request cancelled');
+    return;
+  }
   if (context !== null) {
     context.outcome = 'upstream_error';
     metrics.upstreamErrors.inc({ app: context.app.name, kind: timedOut ? 'timeout' : 'unavailable' });
@@ -137,6 +187,9 @@ export function forwardingFacts(request: AnyRequest, trust: TrustFunction): Forw
 }
 
 function upstreamHeaders(headers: HeaderMap, context: RequestContext, facts: ForwardingFacts): HeaderMap {
+  // `Expect: 100-continue` was answered here, once the request was allowed (context.ts); the
+  // upstream gets the body outright (undici refuses to send the header at all).
+  delete headers.expect;
   return rewriteUpstreamHeaders(headers, context.app.upstream.plan, facts, {
     identity: context.identity,
     stripAuthorization: context.stripAuthorization,
@@ -168,7 +221,7 @@ function websocketHeaders(request: AnyRequest, facts: ForwardingFacts): HeaderMa
  * One undici agent for every upstream: connect and response-header timeouts from the
  * configuration, TLS verification per internalHost origin (`internalHostTlsVerify`).
  */
-function createUpstreamAgent(applications: readonly PreparedApplication[], timeouts: TimeoutsConfig): Agent {
+function createUpstreamAgent(applications: readonly PreparedApplication[], timeouts: TimeoutsConfig): UpstreamAgent {
   const verify = new Map<string, boolean>();
   for (const app of applications) {
     const origin = app.upstream.origin;
@@ -177,7 +230,7 @@ function createUpstreamAgent(applications: readonly PreparedApplication[], timeo
       verify.set(origin, (verify.get(origin) ?? false) || app.config.internalHostTlsVerify);
     }
   }
-  return new Agent({
+  return new UpstreamAgent({
     factory: (origin, poolOptions) =>
       new Pool(origin, {
         ...poolOptions,

@@ -42,17 +42,18 @@ export async function verifyAccessToken(token: string, jwks: JwksCache, policy: 
   if (token.length > MAX_TOKEN_LENGTH || token.split('.').length !== 3) {
     return invalid('not a compact JWS');
   }
-  let alg: string | undefined;
-  let typ: string | undefined;
+  // The header is whatever JSON the caller wrote: its types are checked here, not trusted.
+  let alg: unknown;
+  let typ: unknown;
   try {
     ({ alg, typ } = decodeProtectedHeader(token));
   } catch {
     return invalid('unreadable token header');
   }
-  if (alg === undefined || alg === 'none' || !policy.algorithms.includes(alg)) {
+  if (typeof alg !== 'string' || alg === 'none' || !policy.algorithms.includes(alg)) {
     return invalid(`algorithm ${JSON.stringify(alg ?? null)} is not allowed`);
   }
-  if (typ !== undefined && !ACCESS_TOKEN_TYPES.has(typ.toLowerCase())) {
+  if (typ !== undefined && (typeof typ !== 'string' || !ACCESS_TOKEN_TYPES.has(typ.toLowerCase()))) {
     return invalid(`token type ${JSON.stringify(typ)} is not an access token`);
   }
   const symmetric = alg.startsWith('HS');
@@ -73,6 +74,11 @@ export async function verifyAccessToken(token: string, jwks: JwksCache, policy: 
     const { payload } = secretKey === null ? await jwtVerify(token, resolveKey, options) : await jwtVerify(token, secretKey, options);
     if (ID_TOKEN_CLAIMS.some((claim) => claim in payload)) {
       return invalid('an ID token is not an access token');
+    }
+    // RFC 7519 §4.1.2: a StringOrURI. A number would become the same uid (and session index) as
+    // the string of its digits.
+    if (typeof payload.sub !== 'string' || payload.sub === '') {
+      return invalid('sub must be a non-empty string');
     }
     return { ok: true, value: { claims: payload, expiresAt: (payload.exp as number) * 1000 } };
   } catch (error) {
