@@ -1,10 +1,13 @@
 /**
- * The identity providers of all applications, one per (issuer, client) pair, and the
- * background discovery that makes `/readyz` report ready once every one of them answered.
+ * The identity providers of all applications, one per (issuer, client) pair, the background
+ * discovery that makes `/readyz` report ready once every one of them answered, and the IdP
+ * health readiness follows afterwards: after `UNHEALTHY_AFTER` failed calls in a row the
+ * directory is unhealthy and probes the discovery document until an IdP answers again (a
+ * replica taken out of rotation gets no traffic that could show the IdP is back).
  */
 
 import type { ApplicationConfig } from '../config/index.js';
-import type { IdpCallObserver } from './observed-fetch.js';
+import type { IdpCallObserver, IdpEndpoint } from './observed-fetch.js';
 import { IdentityProvider } from './provider.js';
 
 export interface DiscoveryLog {
@@ -22,7 +25,11 @@ export interface IdpDirectoryOptions {
   /** Delay before retrying a failed discovery; doubles up to `maxRetryMs`. */
   readonly retryMs?: number;
   readonly maxRetryMs?: number;
+  /** How often an unhealthy directory probes the IdPs' discovery documents; default 2 s. */
+  readonly probeMs?: number;
 }
+
+const UNHEALTHY_AFTER = 3;
 
 export class IdpDirectory {
   readonly #byApplication = new Map<string, IdentityProvider>();
@@ -30,9 +37,17 @@ export class IdpDirectory {
   readonly #options: IdpDirectoryOptions;
   readonly #timers = new Set<NodeJS.Timeout>();
   #closed = false;
+  #failuresInARow = 0;
+  #probe: NodeJS.Timeout | null = null;
 
   constructor(options: IdpDirectoryOptions) {
     this.#options = options;
+    const observer: IdpCallObserver = {
+      record: (endpoint: IdpEndpoint, ok: boolean, seconds: number) => {
+        options.observer?.record(endpoint, ok, seconds);
+        this.#recordHealth(ok);
+      },
+    };
     const byKey = new Map<string, IdentityProvider>();
     for (const app of options.applications) {
       const key = JSON.stringify([app.identity.issuer, app.identity.clientId, app.identity.clientSecret]);
@@ -43,7 +58,7 @@ export class IdpDirectory {
           timeoutMs: options.timeoutMs,
           jwksCooldownMs: options.jwksCooldownMs,
           jwksMaxAgeMs: options.jwksMaxAgeMs,
-          ...(options.observer === undefined ? {} : { observer: options.observer }),
+          observer,
           onJwksError: (error) =>
             options.log.warn({ issuer: app.identity.issuer, err: error instanceof Error ? error.message : String(error) }, 'JWKS refresh failed; keeping the last good keys'),
         });
@@ -62,8 +77,37 @@ export class IdpDirectory {
     return provider;
   }
 
+  /** Every IdP was discovered, and the last calls to them did not all fail. */
   isReady(): boolean {
-    return this.#providers.every((provider) => provider.discovered);
+    return this.#failuresInARow < UNHEALTHY_AFTER && this.#providers.every((provider) => provider.discovered);
+  }
+
+  #recordHealth(ok: boolean): void {
+    if (ok) {
+      this.#failuresInARow = 0;
+      if (this.#probe !== null) {
+        clearInterval(this.#probe);
+        this.#probe = null;
+        this.#options.log.info({}, 'identity provider answering again');
+      }
+      return;
+    }
+    this.#failuresInARow += 1;
+    if (this.#failuresInARow >= UNHEALTHY_AFTER && this.#probe === null && !this.#closed) {
+      this.#options.log.warn({ failuresInARow: this.#failuresInARow }, 'identity provider failing; readiness reports not ready until it answers');
+      this.#probe = setInterval(() => this.#probeOnce(), this.#options.probeMs ?? 2_000);
+      this.#probe.unref();
+    }
+  }
+
+  #probeOnce(): void {
+    for (const provider of this.#providers) {
+      const url = `${provider.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+      provider.fetch(url, { signal: AbortSignal.timeout(this.#options.timeoutMs) }).then(
+        (response) => response.body?.cancel(),
+        () => undefined,
+      );
+    }
   }
 
   /** Starts discovery of every provider in the background, retrying with back-off. */
@@ -75,6 +119,10 @@ export class IdpDirectory {
 
   close(): void {
     this.#closed = true;
+    if (this.#probe !== null) {
+      clearInterval(this.#probe);
+      this.#probe = null;
+    }
     for (const timer of this.#timers) {
       clearTimeout(timer);
     }

@@ -7,9 +7,8 @@
  * generous margin: this machine is shared), never a 401, and what does not need the IdP
  * (sessions, remembered credentials, tokens under keys already fetched) keeps working.
  *
- * Readiness: /readyz reflects only whether discovery succeeded once; it stays 200 while the
- * IdP is down (see the last test). That is what it does today, not necessarily what an
- * operator wants: a load balancer keeps sending traffic that can only get 503s for new logins.
+ * Readiness: /readyz turns 503 after three failed IdP calls in a row and back to 200 when the
+ * IdP answers again, which the gateway finds out by probing the discovery document.
  */
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,8 +121,12 @@ describe('the IdP process gone, then back with new keys', () => {
     expectUnavailable(await stack.get('/', { authorization: bearer(`${header}.${payload}.${'A'.repeat(342)}`) }));
   });
 
-  it('still reports ready: /readyz reflects only the discovery at start', async () => {
-    expect(await readyz()).toBe(200);
+  it('reports not ready once calls to the IdP keep failing', async () => {
+    // Three failed calls in a row make the gateway unhealthy.
+    for (let i = 0; i < 3; i++) {
+      expectUnavailable(await stack.get('/', { authorization: basic(`nobody-${i}`, 'a-password') }));
+    }
+    expect(await readyz()).toBe(503);
   });
 
   it('recovers without a restart when the IdP is back on the same address with new signing keys', async () => {
@@ -136,5 +139,17 @@ describe('the IdP process gone, then back with new keys', () => {
     );
     // Tokens it now issues are signed with a key the gateway fetched after the return.
     expect((await stack.get('/', { authorization: bearer(await accessTokenFor(restarted, 'bob')) })).status).toBe(200);
+    expect(await readyz()).toBe(200);
+  });
+
+  it('becomes ready again by probing the IdP, without any traffic', async () => {
+    // A replica out of rotation gets no requests that could show the IdP is back: it probes.
+    restarted?.failEndpoint('token', 503);
+    for (let i = 0; i < 3; i++) {
+      expectUnavailable(await stack.get('/', { authorization: basic('carol-' + String(i), 'x') }));
+    }
+    expect(await readyz()).toBe(503);
+    restarted?.clearFaults();
+    await pollUntil('readiness back after a probe', async () => (await readyz()) === 200, { timeoutMs: 8_000, intervalMs: 200 });
   });
 });
