@@ -25,6 +25,8 @@ export class IdentityProvider {
   readonly issuer: string;
   readonly clientId: string;
   #configuration: oidc.Configuration | null = null;
+  /** `jwks_uri` as discovered; `serverMetadata()` deep-copies the whole document on every call. */
+  #jwksUri: string | undefined = undefined;
   #pending: Promise<oidc.Configuration> | null = null;
   #jwks: JwksCache | null = null;
   readonly #options: ProviderOptions;
@@ -40,7 +42,7 @@ export class IdentityProvider {
 
   /** The discovered `jwks_uri`, or undefined before discovery. */
   get jwksUri(): string | undefined {
-    return this.#configuration?.serverMetadata().jwks_uri;
+    return this.#jwksUri;
   }
 
   /** This registration's identity settings (client secret, scopes, claims). */
@@ -116,6 +118,7 @@ export class IdentityProvider {
         // Plain-http issuers are only accepted on loopback (enforced by config validation).
         ...(issuer.protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : {}),
       });
+      this.#jwksUri = configuration.serverMetadata().jwks_uri;
       this.#configuration = configuration;
       return configuration;
     } catch (error) {

@@ -57,12 +57,12 @@ function splitTopLevel(text: string): string[] | null {
   let start = 0;
   let quoted = false;
   for (let i = 0; i < text.length; i += 1) {
-    const ch = text[i];
-    if (quoted && ch === '\\') {
+    const code = text.charCodeAt(i);
+    if (quoted && code === 0x5c) {
       i += 1;
-    } else if (ch === '"') {
+    } else if (code === 0x22) {
       quoted = !quoted;
-    } else if (ch === ',' && !quoted) {
+    } else if (code === 0x2c && !quoted) {
       parts.push(text.slice(start, i));
       start = i + 1;
     }

@@ -16,14 +16,26 @@ function isAlphaDigit(code: number): boolean {
   return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
 }
 
+/** A 128-entry membership table: scanners test a char code instead of building one-character strings. */
+function asciiTable(punctuation: string): Uint8Array {
+  const table = new Uint8Array(128);
+  for (let code = 0; code < 128; code += 1) {
+    table[code] = isAlphaDigit(code) || punctuation.includes(String.fromCharCode(code)) ? 1 : 0;
+  }
+  return table;
+}
+
+const TCHAR = asciiTable(TCHAR_PUNCTUATION);
+const TOKEN68_CHAR = asciiTable(TOKEN68_PUNCTUATION);
+
 /** RFC 9110 §5.6.2 tchar. */
 export function isTchar(ch: string): boolean {
-  return ch.length === 1 && (isAlphaDigit(ch.charCodeAt(0)) || TCHAR_PUNCTUATION.includes(ch));
+  return ch.length === 1 && TCHAR[ch.charCodeAt(0)] === 1;
 }
 
 /** RFC 9110 §11.2 token68 character other than the trailing `=` padding (same set as RFC 6750 b64token). */
 export function isToken68Char(ch: string): boolean {
-  return ch.length === 1 && (isAlphaDigit(ch.charCodeAt(0)) || TOKEN68_PUNCTUATION.includes(ch));
+  return ch.length === 1 && TOKEN68_CHAR[ch.charCodeAt(0)] === 1;
 }
 
 /** OWS / BWS character: SP or HTAB. */
@@ -43,7 +55,7 @@ export function skipOws(text: string, from: number): number {
 /** End index of the run of tchar starting at `from` (`from` itself when there is none). */
 export function scanToken(text: string, from: number): number {
   let i = from;
-  while (i < text.length && isTchar(text.charAt(i))) {
+  while (i < text.length && TCHAR[text.charCodeAt(i)] === 1) {
     i += 1;
   }
   return i;
@@ -52,7 +64,7 @@ export function scanToken(text: string, from: number): number {
 /** End index of the token68 starting at `from` (`1*token68-char *"="`), `from` when there is none. */
 export function scanToken68(text: string, from: number): number {
   let i = from;
-  while (i < text.length && isToken68Char(text.charAt(i))) {
+  while (i < text.length && TOKEN68_CHAR[text.charCodeAt(i)] === 1) {
     i += 1;
   }
   if (i === from) {
