@@ -16,6 +16,8 @@ Commands:
                    --config FILE   configuration file (default: $PORTCULLIS_CONFIG or ./portcullis.yaml)
   check-config   Validate a configuration file and print "ok" or every problem
                    --config FILE
+                   --connect       also ask each IdP for discovery and each upstream for an
+                                   answer, and describe every application (exit 1 if one fails)
   dev-idp        Start the development OpenID Provider (loopback only)
                    --users FILE    users, groups and clients (YAML)
                    --port N        port (default 9100)
@@ -76,11 +78,17 @@ function configPath(args: string[]): string {
 }
 
 async function checkConfigCommand(args: string[]): Promise<number> {
-  const config = await loadConfig(configPath(args), process.env);
-  const { loadPolicies, compileAllApplicationPolicies } = await import('./policy/index.js');
-  compileAllApplicationPolicies(await loadPolicies(config.policiesDir), config.applications, { source: config.source });
+  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, connect: { type: 'boolean' } }, strict: true });
+  const config = await loadConfig(resolve(values.config ?? process.env.PORTCULLIS_CONFIG ?? 'portcullis.yaml'), process.env);
+  const { checkConnections, validatePolicies } = await import('./check-config.js');
+  await validatePolicies(config);
   process.stdout.write('ok\n');
-  return 0;
+  if (values.connect !== true) {
+    return 0;
+  }
+  const report = await checkConnections(config);
+  process.stdout.write(`${report.lines.join('\n')}\n`);
+  return report.ok ? 0 : 1;
 }
 
 async function runCommand(args: string[]): Promise<number> {

@@ -1,29 +1,67 @@
 /**
- * `portcullis run`: start the gateway, print where it listens, and drain on SIGTERM/SIGINT.
+ * `portcullis run`: start the gateway, say what it serves, reload on SIGHUP, and drain on
+ * SIGTERM/SIGINT.
  */
 
-import type { Config } from './config/index.js';
-import { createGateway } from './gateway/index.js';
-import { createLogger } from './observability/index.js';
+import { loadConfig, type Config } from './config/index.js';
+import { formatProblems, ValidationError } from './errors/index.js';
+import { createGateway, type Gateway } from './gateway/index.js';
+import { createLogger, type Logger } from './observability/index.js';
+import { VERSION } from './version.js';
 
 export async function runGateway(config: Config): Promise<number> {
   const logger = createLogger({ config: config.log });
   const gateway = await createGateway({ config, logger });
   const urls = await gateway.listen();
-  logger.info(
-    {
-      gateway: urls.gateway,
-      health: urls.health,
-      applications: config.applications.map((app) => ({ name: app.name, mode: app.mode, externalHost: app.externalHost })),
-    },
-    'portcullis started',
-  );
+  logger.info({ version: VERSION, gateway: urls.gateway, health: urls.health }, 'portcullis started');
+  for (const app of config.applications) {
+    logger.info(
+      {
+        app: app.name,
+        mode: app.mode,
+        externalHost: app.externalHost,
+        internalHost: app.internalHost,
+        issuer: app.identity.issuer,
+        policies: app.policies.bindings.map((b) => `${b.negate ? 'not ' : ''}${b.policy}`),
+      },
+      'serving application',
+    );
+  }
+  const onHangUp = (): void => {
+    void reload(config, gateway, logger);
+  };
+  process.on('SIGHUP', onHangUp);
   const signal = await untilSignal();
+  process.off('SIGHUP', onHangUp);
   logger.info({ signal }, 'draining in-flight requests');
   await gateway.close();
   logger.info('stopped');
   logger.flush();
   return 0;
+}
+
+/**
+ * SIGHUP: the log level and the policy files take effect at once, without dropping a
+ * connection. Application, listener, identity and session settings are built into the running
+ * gateway: a change to them is reported and waits for a restart. A file that does not validate
+ * changes nothing.
+ */
+async function reload(running: Config, gateway: Gateway, logger: Logger): Promise<void> {
+  let next: Config;
+  try {
+    next = await loadConfig(running.source, process.env);
+  } catch (error) {
+    const problems = error instanceof ValidationError ? formatProblems(error.problems) : error instanceof Error ? error.message : String(error);
+    logger.error({ problems }, 'configuration reload refused; nothing changed');
+    return;
+  }
+  const policiesOk = await gateway.reloadPolicies();
+  const restartNeeded = JSON.stringify({ ...next, log: null }) !== JSON.stringify({ ...running, log: null });
+  logger.info({ logLevel: next.log.level, policiesOk, restartNeeded }, 'configuration reloaded');
+  if (restartNeeded) {
+    logger.warn('settings other than the log level and policies changed: they take effect after a restart');
+  }
+  logger.level = next.log.level;
 }
 
 /** Resolves with the first SIGTERM or SIGINT. */

@@ -39,6 +39,8 @@ export interface Gateway {
   readonly server: FastifyInstance;
   /** The header-credential cache, for its sizes (metrics, tests). */
   readonly credentials: CredentialCache;
+  /** Re-reads the policy files now (SIGHUP); resolves false when they did not validate. */
+  reloadPolicies(): Promise<boolean>;
 }
 
 export async function createGateway({ config, logger, sessionStore }: GatewayOptions): Promise<Gateway> {
@@ -121,6 +123,7 @@ export async function createGateway({ config, logger, sessionStore }: GatewayOpt
     idps,
     server,
     credentials,
+    reloadPolicies: () => policies.reload(),
     async listen() {
       idps.startDiscovery();
       const gateway = await server.listen({ host: config.listen.host, port: config.listen.port });

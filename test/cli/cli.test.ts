@@ -143,3 +143,99 @@ describe('portcullis dev-idp', () => {
     expect(out.stderr).toContain('--users');
   });
 });
+
+describe('portcullis check-config --connect', () => {
+  it('describes every application and checks that its IdP and upstream answer', async () => {
+    const { startDevIdp } = await import('../../src/devidp/index.js');
+    const users = new URL('../support/users.yaml', import.meta.url).pathname;
+    const idp = await startDevIdp({ users });
+    const echo = await startEchoUpstream();
+    try {
+      const text = `
+listen: "127.0.0.1:0"
+metricsListen: ""
+secret: "\${PORTCULLIS_SECRET}"
+identity: { issuer: "${idp.issuer}", clientId: portcullis, clientSecret: portcullis-dev-secret }
+applications:
+  - name: good
+    externalHost: "http://good.test"
+    internalHost: "${echo.url}"
+  - name: dead
+    externalHost: "http://dead.test"
+    internalHost: "http://127.0.0.1:9"
+`;
+      const file = writeConfig('connect.yaml', text);
+      const run = () =>
+        new Promise<{ code: number | null; stdout: string }>((resolvePromise) => {
+          const child = spawn(process.execPath, [CLI, 'check-config', '--connect', '--config', file], {
+            env: { ...process.env, PORTCULLIS_SECRET: TEST_SECRET },
+          });
+          let stdout = '';
+          child.stdout.on('data', (d: Buffer) => {
+            stdout += d.toString();
+          });
+          child.on('exit', (code) => resolvePromise({ code, stdout }));
+        });
+      const out = await run();
+      expect(out.stdout.startsWith('ok\n')).toBe(true);
+      expect(out.stdout).toContain('good: proxy, http://good.test -> ');
+      expect(out.stdout).toContain(`identity provider ${idp.issuer}: discovered`);
+      expect(out.stdout).toMatch(/upstream http:\/\/127\.0\.0\.1:\d+: answers \(HTTP 200\)/);
+      expect(out.stdout).toContain('upstream http://127.0.0.1:9: NOT REACHABLE');
+      expect(out.code).toBe(1);
+    } finally {
+      await echo.close();
+      await idp.close();
+    }
+  });
+});
+
+describe('portcullis run and SIGHUP', () => {
+  it('applies a new log level on SIGHUP without a restart, and keeps serving', async () => {
+    const echo = await startEchoUpstream();
+    const file = writeConfig('hup.yaml', GOOD);
+    const child = spawn(process.execPath, [CLI, 'run', '--config', file], {
+      env: { ...process.env, PORTCULLIS_SECRET: TEST_SECRET, UPSTREAM: echo.url },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    const waitFor = (pattern: RegExp) =>
+      new Promise<RegExpExecArray>((resolvePromise, reject) => {
+        const timer = setTimeout(() => reject(new Error(`never saw ${pattern}: ${stdout}`)), 10_000);
+        const check = () => {
+          const match = pattern.exec(stdout);
+          if (match) {
+            clearTimeout(timer);
+            child.stdout.off('data', check);
+            resolvePromise(match);
+          }
+        };
+        child.stdout.on('data', check);
+        check();
+      });
+    try {
+      const url = (await waitFor(/"gateway":"(http:\/\/[^"]+)"/))[1] as string;
+      await waitFor(/"msg":"serving application"/);
+      const first = await request(`${url}/one`, { headers: { host: 'app.test' } });
+      await first.body.text();
+      await waitFor(/"path":"\/one"/);
+      writeConfig('hup.yaml', `${GOOD}\nlog: { level: warn }\n`);
+      child.kill('SIGHUP');
+      await waitFor(/"msg":"configuration reloaded"/);
+      const second = await request(`${url}/two`, { headers: { host: 'app.test' } });
+      expect(second.statusCode).toBe(200);
+      await second.body.text();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(stdout).not.toContain('"path":"/two"');
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+      await echo.close();
+    }
+  });
+});
