@@ -41,27 +41,24 @@ export async function runGateway(config: Config): Promise<number> {
 }
 
 /**
- * SIGHUP: the log level and the policy files take effect at once, without dropping a
- * connection. Application, listener, identity and session settings are built into the running
- * gateway: a change to them is reported and waits for a restart. A file that does not validate
- * changes nothing.
+ * SIGHUP: the log level, applications, identity settings, policies and caches take effect at
+ * once, without dropping a connection. Listeners, `trustedProxies`, sessions, limits, timeouts
+ * and `secret` are built into the server: a change to them is reported and waits for a
+ * restart. A file that does not validate changes nothing.
  */
 async function reload(running: Config, gateway: Gateway, logger: Logger): Promise<void> {
-  let next: Config;
   try {
-    next = await loadConfig(running.source, process.env);
+    const next = await loadConfig(running.source, process.env);
+    const result = await gateway.reload(next);
+    logger.info({ logLevel: next.log.level, restartNeeded: result.restartNeeded }, 'configuration reloaded');
+    if (result.restartNeeded.length > 0) {
+      logger.warn({ keys: result.restartNeeded }, 'these settings changed and take effect after a restart');
+    }
+    logger.level = next.log.level;
   } catch (error) {
     const problems = error instanceof ValidationError ? formatProblems(error.problems) : error instanceof Error ? error.message : String(error);
     logger.error({ problems }, 'configuration reload refused; nothing changed');
-    return;
   }
-  const policiesOk = await gateway.reloadPolicies();
-  const restartNeeded = JSON.stringify({ ...next, log: null }) !== JSON.stringify({ ...running, log: null });
-  logger.info({ logLevel: next.log.level, policiesOk, restartNeeded }, 'configuration reloaded');
-  if (restartNeeded) {
-    logger.warn('settings other than the log level and policies changed: they take effect after a restart');
-  }
-  logger.level = next.log.level;
 }
 
 /** Resolves with the first SIGTERM or SIGINT. */

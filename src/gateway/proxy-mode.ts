@@ -19,7 +19,8 @@ import { notFound, RESERVED_PREFIX } from './reserved.js';
 import type { TrustFunction } from './trust.js';
 
 export interface ProxyModeOptions {
-  readonly applications: readonly PreparedApplication[];
+  /** The applications now in use (they change on reload). */
+  readonly applications: () => readonly PreparedApplication[];
   readonly timeouts: TimeoutsConfig;
   readonly trust: TrustFunction;
   readonly metrics: Metrics;
@@ -49,7 +50,7 @@ export async function proxyMode(scope: FastifyInstance, options: ProxyModeOption
   // types; without it only the cookie header would reach the upstream.
   const wsClientOptions = {
     rewriteRequestHeaders: (_headers: HeaderMap, request: AnyRequest) => websocketHeaders(request, forwarding(request)),
-    rejectUnauthorized: options.applications.some((app) => app.config.internalHostTlsVerify),
+    rejectUnauthorized: options.applications().some((app) => app.config.internalHostTlsVerify),
     handshakeTimeout: options.timeouts.upstreamResponseMs,
   };
   await scope.register(httpProxy, {
@@ -219,17 +220,15 @@ function websocketHeaders(request: AnyRequest, facts: ForwardingFacts): HeaderMa
 
 /**
  * One undici agent for every upstream: connect and response-header timeouts from the
- * configuration, TLS verification per internalHost origin (`internalHostTlsVerify`).
+ * configuration, TLS verification per internalHost origin (`internalHostTlsVerify`), read
+ * when the origin's pool is created (a reload changes it for origins not yet connected to).
  */
-function createUpstreamAgent(applications: readonly PreparedApplication[], timeouts: TimeoutsConfig): UpstreamAgent {
-  const verify = new Map<string, boolean>();
-  for (const app of applications) {
-    const origin = app.upstream.origin;
-    if (origin !== null) {
-      // Two applications sharing an upstream origin share a pool: the stricter setting wins.
-      verify.set(origin, (verify.get(origin) ?? false) || app.config.internalHostTlsVerify);
-    }
-  }
+function createUpstreamAgent(applications: () => readonly PreparedApplication[], timeouts: TimeoutsConfig): UpstreamAgent {
+  // Two applications sharing an upstream origin share a pool: the stricter setting wins.
+  const verify = (origin: string): boolean => {
+    const sharing = applications().filter((app) => app.upstream.origin === origin);
+    return sharing.length === 0 || sharing.some((app) => app.config.internalHostTlsVerify);
+  };
   return new UpstreamAgent({
     factory: (origin, poolOptions) =>
       new Pool(origin, {
@@ -238,7 +237,7 @@ function createUpstreamAgent(applications: readonly PreparedApplication[], timeo
         headersTimeout: timeouts.upstreamResponseMs,
         // Streaming responses (downloads, server-sent events) are not cut by an idle timer.
         bodyTimeout: 0,
-        connect: { timeout: timeouts.upstreamConnectMs, rejectUnauthorized: verify.get(String(origin)) ?? true },
+        connect: { timeout: timeouts.upstreamConnectMs, rejectUnauthorized: verify(new URL(String(origin)).origin) },
       }),
   });
 }

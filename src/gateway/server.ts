@@ -6,28 +6,32 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { CredentialCache } from '../auth/index.js';
 import type { Config } from '../config/index.js';
-import { IdpDirectory } from '../idp/index.js';
+import type { IdpCallObserver, IdpDirectory } from '../idp/index.js';
 import type { Logger } from '../observability/index.js';
 import { createSessionStore, observeStore, type SessionStore } from '../sessions/index.js';
-import { createMetrics, type CacheCounters } from '../observability/index.js';
-import { PolicyWatcher } from '../policy/index.js';
-import { formatProblems, ValidationError } from '../errors/index.js';
+import { createMetrics } from '../observability/index.js';
 import { installAccessLog } from './access-log.js';
 import { installRouting } from './context.js';
 import { frameworkErrors, installErrorHandling } from './error-handling.js';
 import { createHealthServer } from './health.js';
-import { createHostRouter } from './host-router.js';
 import { EXTRA_METHODS, proxyMode } from './proxy-mode.js';
 import { reservedEndpoints } from './reserved.js';
 import { answerClientError, installRequestLimits, nodeServerOptions } from './request-limits.js';
 import { compileTrust } from './trust.js';
-import { wireApplications } from './wiring.js';
+import { buildRuntime, closeRuntime, reloadable, restartOnlyChanges } from './runtime.js';
 
 export interface GatewayOptions {
   readonly config: Config;
   readonly logger: Logger;
   /** A session store to use instead of the configured one (tests); the gateway closes it. */
   readonly sessionStore?: SessionStore;
+}
+
+export interface ReloadResult {
+  /** The applications, identity settings, policies and caches now in use come from the new file. */
+  readonly applied: boolean;
+  /** Top-level keys that changed but wait for a restart. */
+  readonly restartNeeded: readonly string[];
 }
 
 export interface Gateway {
@@ -39,27 +43,23 @@ export interface Gateway {
   readonly server: FastifyInstance;
   /** The header-credential cache, for its sizes (metrics, tests). */
   readonly credentials: CredentialCache;
-  /** Re-reads the policy files now (SIGHUP); resolves false when they did not validate. */
-  reloadPolicies(): Promise<boolean>;
+  /**
+   * Applies a new configuration without dropping a connection (SIGHUP): applications, identity,
+   * policies and caches are rebuilt and swapped in; requests in flight finish with what they
+   * started with. Rejects, changing nothing, when the new policies do not validate.
+   */
+  reload(next: Config): Promise<ReloadResult>;
 }
 
 export async function createGateway({ config, logger, sessionStore }: GatewayOptions): Promise<Gateway> {
   const trust = compileTrust(config.trustedProxies);
-  let credentialCounters: CacheCounters = { hits: 0, misses: 0, size: 0 };
-  const metrics = createMetrics({ cache: () => credentialCounters });
-  const idps = new IdpDirectory({
-    applications: config.applications,
-    timeoutMs: config.timeouts.idpMs,
-    jwksCooldownMs: config.cache.jwksCooldownMs,
-    jwksMaxAgeMs: config.cache.jwksMaxAgeMs,
-    log: logger,
-    observer: {
-      record: (endpoint, ok, seconds) => {
-        metrics.idpRequests.inc({ endpoint, result: ok ? 'ok' : 'error' });
-        metrics.idpDuration.observe({ endpoint }, seconds);
-      },
+  const metrics = createMetrics({ cache: () => runtime.credentials });
+  const idpObserver: IdpCallObserver = {
+    record: (endpoint, ok, seconds) => {
+      metrics.idpRequests.inc({ endpoint, result: ok ? 'ok' : 'error' });
+      metrics.idpDuration.observe({ endpoint }, seconds);
     },
-  });
+  };
   const sessions = observeStore(
     sessionStore ??
       createSessionStore(config.sessions, {
@@ -73,16 +73,7 @@ export async function createGateway({ config, logger, sessionStore }: GatewayOpt
       },
     },
   );
-  const policies = await PolicyWatcher.start({
-    dir: config.policiesDir,
-    applications: config.applications,
-    source: config.source,
-    onReload: (names) => logger.info({ policies: [...names] }, 'policies reloaded'),
-    onError: (error) =>
-      logger.error({ problems: error instanceof ValidationError ? formatProblems(error.problems) : error.message }, 'policy change refused; keeping the last good policies'),
-  });
-  const { applications, credentials } = wireApplications({ config, idps, sessions, policies, logger });
-  credentialCounters = credentials;
+  let runtime = await buildRuntime(config, { sessions, logger, idpObserver });
   let draining = false;
 
   const server: FastifyInstance = Fastify({
@@ -112,20 +103,32 @@ export async function createGateway({ config, logger, sessionStore }: GatewayOpt
   for (const method of EXTRA_METHODS) {
     server.addHttpMethod(method, { hasBody: true });
   }
-  installRouting(server, createHostRouter(applications));
+  installRouting(server, { resolve: (host) => runtime.router.resolve(host) });
   installAccessLog(server, metrics);
   await server.register(reservedEndpoints, { trust });
-  await server.register(proxyMode, { applications, timeouts: config.timeouts, trust, metrics });
+  await server.register(proxyMode, { applications: () => runtime.applications, timeouts: config.timeouts, trust, metrics });
 
-  const health = config.metricsListen === null ? null : createHealthServer({ isReady: () => !draining && idps.isReady(), metrics });
+  const health = config.metricsListen === null ? null : createHealthServer({ isReady: () => !draining && runtime.idps.isReady(), metrics });
 
   return {
-    idps,
+    get idps() {
+      return runtime.idps;
+    },
     server,
-    credentials,
-    reloadPolicies: () => policies.reload(),
+    get credentials() {
+      return runtime.credentials;
+    },
+    async reload(next) {
+      const restartNeeded = restartOnlyChanges(runtime.config, next);
+      const fresh = await buildRuntime(reloadable(runtime.config, next), { sessions, logger, idpObserver });
+      const old = runtime;
+      runtime = fresh;
+      fresh.idps.startDiscovery();
+      closeRuntime(old);
+      return { applied: true, restartNeeded };
+    },
     async listen() {
-      idps.startDiscovery();
+      runtime.idps.startDiscovery();
       const gateway = await server.listen({ host: config.listen.host, port: config.listen.port });
       let healthUrl: string | null = null;
       if (health !== null && config.metricsListen !== null) {
@@ -135,8 +138,7 @@ export async function createGateway({ config, logger, sessionStore }: GatewayOpt
     },
     async close() {
       draining = true;
-      idps.close();
-      policies.close();
+      closeRuntime(runtime);
       const force = setTimeout(() => server.server.closeAllConnections(), config.timeouts.shutdownMs);
       force.unref();
       const sweep = setInterval(() => server.server.closeIdleConnections(), 100);

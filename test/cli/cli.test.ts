@@ -191,7 +191,7 @@ applications:
 });
 
 describe('portcullis run and SIGHUP', () => {
-  it('applies a new log level on SIGHUP without a restart, and keeps serving', async () => {
+  it('applies a new log level and a new application on SIGHUP without a restart, and keeps serving', async () => {
     const echo = await startEchoUpstream();
     const file = writeConfig('hup.yaml', GOOD);
     const child = spawn(process.execPath, [CLI, 'run', '--config', file], {
@@ -222,9 +222,16 @@ describe('portcullis run and SIGHUP', () => {
       const first = await request(`${url}/one`, { headers: { host: 'app.test' } });
       await first.body.text();
       await waitFor(/"path":"\/one"/);
-      writeConfig('hup.yaml', `${GOOD}\nlog: { level: warn }\n`);
+      const before = await request(`${url}/x`, { headers: { host: 'other.test' } });
+      await before.body.text();
+      expect(before.statusCode).toBe(400);
+      const added = `  - name: other\n    externalHost: "http://other.test"\n    internalHost: "${echo.url}"\n    skipPathRegex: ["^/"]\n`;
+      writeConfig('hup.yaml', `${GOOD}${added}\nlog: { level: warn }\n`);
       child.kill('SIGHUP');
       await waitFor(/"msg":"configuration reloaded"/);
+      const other = await request(`${url}/x`, { headers: { host: 'other.test' } });
+      expect(other.statusCode).toBe(200);
+      expect(JSON.parse(await other.body.text())).toMatchObject({ url: '/x' });
       const second = await request(`${url}/two`, { headers: { host: 'app.test' } });
       expect(second.statusCode).toBe(200);
       await second.body.text();
