@@ -30,6 +30,8 @@ export interface RequestContext {
   setCookies: readonly string[];
   /** performance.now() when the request was handed to the upstream. */
   forwardedAt: number | null;
+  /** The client's response while proxying; it emits `abort` when the client leaves early. */
+  clientResponse: NodeJS.EventEmitter | null;
 }
 
 declare module 'fastify' {
@@ -80,6 +82,7 @@ export function installRouting(app: FastifyInstance, router: HostRouter): void {
       stripAuthorization: false,
       setCookies: [],
       forwardedAt: null,
+      clientResponse: null,
     };
   });
 }
