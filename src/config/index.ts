@@ -11,3 +11,5 @@ export { configReferenceMarkdown } from './reference.js';
 export { parseDuration } from './duration.js';
 export { cookieNameFor } from './cookie-name.js';
 export { parseCidr, type CidrResult } from './schema/ip.js';
+/** A value as problem messages show it: JSON, shortened. Never for secrets. */
+export { show as showValue } from './schema/problems.js';

@@ -43,19 +43,8 @@ export function itemKey(base: string, index: number): string {
   return `${base}[${index}]`;
 }
 
-const MAX_SHOWN = 80;
-
-/** A value as shown in a problem message: JSON, shortened. Policy files hold no secrets. */
-export function show(value: unknown): string {
-  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 1)}…` : text;
-}
+/** A value as shown in a problem message, exactly as configuration problems show values. */
+export { showValue as show } from '../config/index.js';
 
 /** The reason a `RegExp` constructor gave, without the pattern it repeats. */
 export function regexProblem(pattern: string): string | null {

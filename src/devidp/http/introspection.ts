@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { filterByScope } from '../users/claims.js';
-import { authenticateClient } from './client-auth.js';
 import type { EndpointDeps } from './deps.js';
-import { readForm, sendError, sendJson } from './io.js';
+import { sendJson } from './io.js';
+import { readTokenRequest } from './token-request.js';
 import { inspectAccessToken, inspectRefreshToken, looksLikeJwt } from './tokens.js';
 
 /**
@@ -11,22 +11,11 @@ import { inspectAccessToken, inspectRefreshToken, looksLikeJwt } from './tokens.
  * unknown, expired, revoked token or one whose user is deactivated is just `active: false`.
  */
 export async function handleIntrospection(req: IncomingMessage, res: ServerResponse, deps: EndpointDeps): Promise<void> {
-  if (req.method !== 'POST') {
-    sendError(res, 405, 'invalid_request', 'use POST', { allow: 'POST' });
+  const request = await readTokenRequest(req, res, deps);
+  if (request === undefined) {
     return;
   }
-  const form = await readForm(req);
-  const client = authenticateClient(req, form, deps.clients);
-  if (client === undefined) {
-    sendError(res, 401, 'invalid_client', 'client authentication failed', { 'www-authenticate': `Basic realm="${deps.issuer}"` });
-    return;
-  }
-  const value = form.get('token');
-  if (value === undefined || value === '') {
-    sendError(res, 400, 'invalid_request', 'missing required parameter "token"');
-    return;
-  }
-  sendJson(res, 200, await describe(value, deps));
+  sendJson(res, 200, await describe(request.token, deps));
 }
 
 async function describe(value: string, deps: EndpointDeps): Promise<Record<string, unknown>> {

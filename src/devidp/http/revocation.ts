@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { authenticateClient } from './client-auth.js';
 import type { EndpointDeps } from './deps.js';
-import { readForm, sendError } from './io.js';
+import { sendError } from './io.js';
+import { readTokenRequest } from './token-request.js';
 import { inspectAccessToken, inspectRefreshToken, looksLikeJwt } from './tokens.js';
 
 /**
@@ -10,22 +10,11 @@ import { inspectAccessToken, inspectRefreshToken, looksLikeJwt } from './tokens.
  * refresh token ends its grant, which also kills the grant's access tokens (§2.1).
  */
 export async function handleRevocation(req: IncomingMessage, res: ServerResponse, deps: EndpointDeps): Promise<void> {
-  if (req.method !== 'POST') {
-    sendError(res, 405, 'invalid_request', 'use POST', { allow: 'POST' });
+  const request = await readTokenRequest(req, res, deps);
+  if (request === undefined) {
     return;
   }
-  const form = await readForm(req);
-  const client = authenticateClient(req, form, deps.clients);
-  if (client === undefined) {
-    sendError(res, 401, 'invalid_client', 'client authentication failed', { 'www-authenticate': `Basic realm="${deps.issuer}"` });
-    return;
-  }
-  const value = form.get('token');
-  if (value === undefined || value === '') {
-    sendError(res, 400, 'invalid_request', 'missing required parameter "token"');
-    return;
-  }
-  const owner = await revoke(value, client.id, deps);
+  const owner = await revoke(request.token, request.client.id, deps);
   if (owner === 'other') {
     sendError(res, 400, 'invalid_request', 'this token does not belong to you');
     return;
