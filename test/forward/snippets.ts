@@ -3,7 +3,8 @@
  * fixtures/, written for the README's example addresses (Portcullis on 127.0.0.1:9000, the
  * application on 127.0.0.1:3000, the site app.example.com); the tests run them after
  * replacing exactly those addresses, and readme.test.ts checks the README quotes them
- * unchanged.
+ * unchanged. nginx's snippet comes in two parts: the upstream { } blocks of the http { }
+ * context, which alone name the addresses, and the locations of the site's server { }.
  */
 
 import { readFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { parse } from 'yaml';
 
 export const SNIPPETS = {
   nginx: 'nginx.conf',
+  nginxUpstreams: 'nginx-upstreams.conf',
   caddy: 'Caddyfile',
   traefik: 'traefik.yaml',
   envoy: 'envoy.yaml',
@@ -38,9 +40,32 @@ export interface Addresses {
   readonly upstream: string;
 }
 
-/** The snippet with the example addresses replaced; fails when one is no longer there. */
+/**
+ * The example addresses each snippet is written with. nginx's server part has none: it
+ * reaches Portcullis and the application only through the upstream { } blocks, whose
+ * keep-alive a direct `proxy_pass http://127.0.0.1:…` would bypass.
+ */
+const ADDRESSES_IN: Readonly<Record<SnippetName, readonly (keyof Addresses)[]>> = {
+  nginx: [],
+  nginxUpstreams: ['portcullis', 'upstream'],
+  caddy: ['portcullis', 'upstream'],
+  traefik: ['portcullis', 'upstream'],
+  envoy: ['portcullis', 'upstream'],
+};
+
+const EXAMPLE: Readonly<Record<keyof Addresses, string>> = { portcullis: EXAMPLE_PORTCULLIS, upstream: EXAMPLE_UPSTREAM };
+
+/** The snippet with the example addresses replaced; fails when one is no longer there, or is where it should not be. */
 export function snippetFor(name: SnippetName, addresses: Addresses): string {
-  return replaceAll(replaceAll(snippet(name), EXAMPLE_PORTCULLIS, addresses.portcullis), EXAMPLE_UPSTREAM, addresses.upstream);
+  let text = snippet(name);
+  for (const key of Object.keys(EXAMPLE) as (keyof Addresses)[]) {
+    if (ADDRESSES_IN[name].includes(key)) {
+      text = replaceAll(text, EXAMPLE[key], addresses[key]);
+    } else if (text.includes(EXAMPLE[key])) {
+      throw new Error(`the ${name} snippet names ${EXAMPLE[key]}, which it should reach through its upstream { } block`);
+    }
+  }
+  return text;
 }
 
 /** The Caddy site block, serving every host on a loopback port instead of app.example.com. */

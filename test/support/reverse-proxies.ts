@@ -22,8 +22,11 @@ export interface RunningProxy {
   close(): Promise<void>;
 }
 
-/** nginx with `serverBody` as the body of one `server { }` listening on 127.0.0.1:`port`. */
-export async function startNginx(serverBody: string, port: number): Promise<RunningProxy> {
+/**
+ * nginx with `serverBody` as the body of one `server { }` listening on 127.0.0.1:`port`, and
+ * `httpBody` (upstream { } blocks, say) beside it in the `http { }` block.
+ */
+export async function startNginx(serverBody: string, port: number, httpBody = ''): Promise<RunningProxy> {
   const dir = await mkdtemp(join(tmpdir(), 'portcullis-nginx-'));
   const conf = join(dir, 'nginx.conf');
   await writeFile(
@@ -38,6 +41,7 @@ http {
     fastcgi_temp_path ${dir}/fastcgi;
     uwsgi_temp_path ${dir}/uwsgi;
     scgi_temp_path ${dir}/scgi;
+${indent(httpBody, '    ')}
     server {
         listen 127.0.0.1:${port};
         server_name _;
