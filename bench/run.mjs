@@ -21,6 +21,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const NGINX = '/usr/sbin/nginx';
 const NGINX_SNIPPET = join(ROOT, 'test/forward/fixtures/nginx.conf');
+const NGINX_UPSTREAMS = join(ROOT, 'test/forward/fixtures/nginx-upstreams.conf');
 const RESULTS = join(HERE, 'RESULTS.md');
 const BEGIN = '<!-- bench:begin (written by `npm run bench -- --write`; edit outside these markers) -->';
 const END = '<!-- bench:end -->';
@@ -183,26 +184,11 @@ function nginxVersion() {
   return (out.stderr || out.stdout || '').trim().replace(/^nginx version: /, '');
 }
 
-/**
- * The README's nginx snippet with upstream keep-alive: the snippet opens a new connection
- * to Portcullis for every auth subrequest and to the application for every request (nginx's
- * proxy_pass default), which this variant shows the cost of.
- */
-function withKeepalive(snippet) {
-  const app = 'proxy_pass              http://127.0.0.1:3000;';
-  const auth = 'proxy_pass              http://127.0.0.1:9000/outpost.goauthentik.io/auth/nginx;';
-  if (!snippet.includes(app) || !snippet.includes(auth)) return null;
-  const keep = (target) => `proxy_http_version      1.1;\n    proxy_set_header        Connection "";\n    proxy_pass              ${target};`;
-  return snippet.replace(app, keep('http://bench_app')).replace(auth, keep('http://bench_portcullis/outpost.goauthentik.io/auth/nginx'));
-}
-
 async function startNginx({ upstreamPort, portcullisPort }) {
   const dir = mkdtempSync(join(os.tmpdir(), 'portcullis-bench-nginx-'));
-  const ports = { bare: await freePort(), snippet: await freePort(), keepalive: await freePort() };
-  const template = readFileSync(NGINX_SNIPPET, 'utf8');
+  const ports = { bare: await freePort(), snippet: await freePort() };
   const addresses = (text) => text.split('127.0.0.1:9000').join(`127.0.0.1:${portcullisPort}`).split('127.0.0.1:3000').join(`127.0.0.1:${upstreamPort}`);
-  const keepalive = withKeepalive(template);
-  const indent = (text) => text.split('\n').map((line) => (line === '' ? line : `        ${line}`)).join('\n');
+  const indent = (text, prefix = '        ') => text.split('\n').map((line) => (line === '' ? line : `${prefix}${line}`)).join('\n');
   const conf = `worker_processes 1;
 error_log ${dir}/error.log warn;
 pid ${dir}/nginx.pid;
@@ -217,7 +203,6 @@ http {
     uwsgi_temp_path ${dir}/uwsgi;
     scgi_temp_path ${dir}/scgi;
     upstream bench_app { server 127.0.0.1:${upstreamPort}; keepalive 64; keepalive_requests 1000000; }
-    upstream bench_portcullis { server 127.0.0.1:${portcullisPort}; keepalive 64; keepalive_requests 1000000; }
     # 3. plain proxy_pass, with upstream keep-alive (as Fastify's undici pool has).
     server {
         listen 127.0.0.1:${ports.bare};
@@ -227,22 +212,14 @@ http {
             proxy_pass http://bench_app;
         }
     }
-    # 9. auth_request + Portcullis: test/forward/fixtures/nginx.conf as the README prints it.
+    # 9. auth_request + Portcullis: test/forward/fixtures/nginx-upstreams.conf and nginx.conf
+    # as the README prints them.
+${indent(addresses(readFileSync(NGINX_UPSTREAMS, 'utf8')), '    ')}
     server {
         listen 127.0.0.1:${ports.snippet};
         server_name _;
-${indent(addresses(template))}
+${indent(addresses(readFileSync(NGINX_SNIPPET, 'utf8')))}
     }
-${
-  keepalive === null
-    ? ''
-    : `    # 9b. the same snippet with keep-alive to Portcullis and to the application.
-    server {
-        listen 127.0.0.1:${ports.keepalive};
-        server_name _;
-${indent(addresses(keepalive))}
-    }`
-}
 }
 `;
   writeFileSync(join(dir, 'nginx.conf'), conf);
@@ -262,7 +239,6 @@ ${indent(addresses(keepalive))}
     urls: {
       bare: `http://127.0.0.1:${ports.bare}`,
       snippet: `http://127.0.0.1:${ports.snippet}`,
-      keepalive: keepalive === null ? null : `http://127.0.0.1:${ports.keepalive}`,
     },
     async close() {
       if (child.exitCode === null) {
@@ -436,7 +412,6 @@ async function main() {
   let nginx = null;
   if (existsSync(NGINX)) {
     nginx = nginxRunning = await startNginx({ upstreamPort: Number(new URL(up.url).port), portcullisPort: Number(new URL(gateways[0].info.url).port) });
-    if (nginx.urls.keepalive === null) notes.push('Row 9b skipped: the nginx snippet no longer has the proxy_pass lines it rewrites.');
   } else {
     notes.push(`nginx rows (3, 9) skipped: ${NGINX} is not installed (Debian: apt-get install nginx-light).`);
   }
@@ -534,9 +509,6 @@ async function main() {
   if (nginx !== null) {
     const cpu = [...nginxWorkers, pid(gateways[0].server)];
     rows.push({ id: '9', name: 'nginx auth_request + Portcullis (README snippet), session', url: `${nginx.urls.snippet}/private`, headers: { host: 'fwd.test', cookie: gateways[0].fwdCookie }, check: expectEcho('bob'), cpu });
-    if (nginx.urls.keepalive !== null) {
-      rows.push({ id: '9b', name: '… same, snippet + upstream keep-alive', url: `${nginx.urls.keepalive}/private`, headers: { host: 'fwd.test', cookie: gateways[0].fwdCookie }, check: expectEcho('bob'), cpu });
-    }
   }
   // With a B gateway, each B row runs right after its A row, so the two see the same machine.
   const order = (row) => rows.findIndex((r) => r.id === (row.name.endsWith('[B]') ? row.id.replace(/b$/, '') : row.id)) + (row.name.endsWith('[B]') ? 0.5 : 0);
@@ -680,7 +652,7 @@ async function main() {
       'Latencies are per response, measured by autocannon in the parent process; every server is its own process.',
     '',
     '- **× bare proxy**: req/s ÷ row 2\'s, per round, median. **target: req/s ratio**: the same against the row the target names (2, or 8 for the decision endpoint).',
-    '- **CPU µs/req**: user + system CPU time of the process(es) under test per request, from /proc: the server alone (not the echo upstream, not autocannon), except row 1 (the upstream) and rows 9/9b (nginx worker + Portcullis). **CPU**: their utilization (100 % = one core).',
+    '- **CPU µs/req**: user + system CPU time of the process(es) under test per request, from /proc: the server alone (not the echo upstream, not autocannon), except row 1 (the upstream) and row 9 (nginx worker + Portcullis). **CPU**: their utilization (100 % = one core).',
     '- **CPU/req ratio**: reference ÷ row, per round, median: the throughput ratio when both are CPU-bound, and much less disturbed by other work on the machine than req/s.',
     '',
   );
