@@ -4,9 +4,10 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FastifyInstance, FastifyReply, FastifyRequest, RawServerBase, RequestGenericInterface, RouteGenericInterface } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RawServerBase, RequestGenericInterface, RouteGenericInterface } from 'fastify';
 import { normalizePath } from '../policy/index.js';
 import type { PreparedApplication } from './application.js';
+import { headerLines } from './header-lines.js';
 import type { HostRouter } from './host-router.js';
 import type { Identity } from '../auth/index.js';
 import type { OutcomeKind } from './outcome.js';
@@ -49,20 +50,24 @@ const MAX_HOST_IN_MESSAGE = 100;
 export function installRouting(app: FastifyInstance, router: HostRouter): void {
   app.decorateRequest('portcullis', null);
   installContinue(app);
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+  // Callback-style hooks here and below: every request runs them, and an async hook costs a
+  // promise and a microtask turn each time.
+  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
     const wantsHtml = typeof request.headers.accept === 'string' && request.headers.accept.includes('text/html');
     const framing = framingProblem(request);
     if (framing !== null) {
-      return sendError(reply, wantsHtml, framing);
+      sendError(reply, wantsHtml, framing);
+      return;
     }
     const application = router.resolve(request.host);
     if (application === undefined) {
       const host = request.host.slice(0, MAX_HOST_IN_MESSAGE);
-      return sendError(reply, false, {
+      sendError(reply, false, {
         status: 400,
         error: 'unknown_host',
         message: `no application is configured for host ${JSON.stringify(host)}`,
       });
+      return;
     }
     const rawUrl = request.raw.url ?? '/';
     const queryAt = rawUrl.indexOf('?');
@@ -70,7 +75,8 @@ export function installRouting(app: FastifyInstance, router: HostRouter): void {
     const query = queryAt === -1 ? '' : rawUrl.slice(queryAt);
     const normalized = normalizePath(rawPath);
     if (!normalized.ok) {
-      return sendError(reply, wantsHtml, { status: 400, error: 'invalid_path', message: `The request path was refused: ${normalized.reason}.` });
+      sendError(reply, wantsHtml, { status: 400, error: 'invalid_path', message: `The request path was refused: ${normalized.reason}.` });
+      return;
     }
     request.portcullis = {
       app: application,
@@ -84,23 +90,34 @@ export function installRouting(app: FastifyInstance, router: HostRouter): void {
       forwardedAt: null,
       clientResponse: null,
     };
+    done();
   });
 }
 
 /**
  * What Node's parser lets through but a proxy must still refuse, before the request is routed.
  * RFC 9112 §3.2: more than one Host line is a 400 (Node keeps the first; the routing, the
- * redirect targets and a lenient upstream could each pick another). RFC 9112 §6.1: a transfer
- * coding other than `chunked` (`gzip, chunked`) is a 501: Node removes only the chunked framing,
- * so the upstream would get still-coded bytes it would take for the body.
+ * redirect targets and a lenient upstream could each pick another). RFC 9112 §6.3: a request
+ * whose last transfer coding is not `chunked` (`xchunked`, `chunked, identity`), or that
+ * applies it twice, has no length anyone can tell, a 400. RFC 9112 §6.1: other codings before the final `chunked`
+ * (`gzip, chunked`) are a 501: Node removes only the chunked framing, so the upstream would
+ * get still-coded bytes it would take for the body.
  */
 function framingProblem(request: FastifyRequest): ErrorBody | null {
-  const hosts = request.raw.headersDistinct.host;
+  const hosts = headerLines(request.raw, 'host');
   if (hosts !== undefined && hosts.length > 1) {
     return { status: 400, error: 'invalid_host', message: 'The request carried more than one Host header.' };
   }
   const coding = request.headers['transfer-encoding'];
-  if (coding !== undefined && coding.trim().toLowerCase() !== 'chunked') {
+  if (coding === undefined) {
+    return null;
+  }
+  const codings = coding.toLowerCase().split(',').map((name) => name.trim());
+  // `chunked` must come last, and only once (RFC 9112 §6.1).
+  if (codings.indexOf('chunked') !== codings.length - 1) {
+    return { status: 400, error: 'invalid_framing', message: 'The request body length cannot be determined: chunked must be the last transfer coding.' };
+  }
+  if (codings.length > 1) {
     return { status: 501, error: 'unsupported_transfer_coding', message: 'Only the chunked transfer coding is supported.' };
   }
   return null;
@@ -123,7 +140,7 @@ function installContinue(app: FastifyInstance): void {
       app.server.emit('request', request, response);
     });
   }
-  app.addHook('preParsing', async (request, reply, payload) => {
+  app.addHook('preParsing', (request, reply, payload, done) => {
     // `_sent100`: Node's own record that 100 Continue already went out (by such another listener).
     const raw = reply.raw as ServerResponse & { _sent100?: boolean };
     const expect = request.headers.expect;
@@ -132,7 +149,7 @@ function installContinue(app: FastifyInstance): void {
     if (typeof expect === 'string' && CONTINUE.test(expect) && !upgrade && !raw.headersSent && raw._sent100 !== true) {
       raw.writeContinue();
     }
-    return payload;
+    done(null, payload);
   });
 }
 

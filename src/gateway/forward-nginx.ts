@@ -10,6 +10,7 @@
  */
 
 import type { ForwardFlavour } from './forward-auth.js';
+import { headerLines } from './header-lines.js';
 import { allOf, ok, optionalHeader, parseAbsoluteUrl, parseHost, parseMethod, parseRequestTarget, problem } from './forward-original.js';
 
 export const nginxFlavour: ForwardFlavour = {
@@ -19,11 +20,10 @@ export const nginxFlavour: ForwardFlavour = {
     if (!peerTrusted) {
       return problem('X-Original-URL and X-Original-URI are believed only from trustedProxies, and this peer is not one');
     }
-    const lines = request.raw.headersDistinct;
     const parsed = allOf({
-      method: optionalHeader('X-Original-Method', lines['x-original-method'], parseMethod, request.method),
-      url: optionalHeader('X-Original-URL', lines['x-original-url'], parseAbsoluteUrl, null),
-      uri: optionalHeader('X-Original-URI', lines['x-original-uri'], parseRequestTarget, null),
+      method: optionalHeader('X-Original-Method', headerLines(request.raw, 'x-original-method'), parseMethod, request.method),
+      url: optionalHeader('X-Original-URL', headerLines(request.raw, 'x-original-url'), parseAbsoluteUrl, null),
+      uri: optionalHeader('X-Original-URI', headerLines(request.raw, 'x-original-uri'), parseRequestTarget, null),
       routed: parseHost('Host', request.host),
     });
     if (!parsed.ok) {

@@ -23,7 +23,7 @@ export interface OriginalRequest {
 
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
 
-/** Header lines as Node keeps them in `headersDistinct`: one entry per field line. */
+/** Header lines as `headerLines` returns them: one entry per field line. */
 export type HeaderLines = readonly string[] | undefined;
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

@@ -9,6 +9,7 @@
 
 import type { FastifyRequest } from 'fastify';
 import type { ForwardFlavour } from './forward-auth.js';
+import { headerLines } from './header-lines.js';
 import { allOf, ok, optionalHeader, parseHost, parseMethod, parseProto, parseRequestTarget, problem, requiredHeader, type OriginalRequest, type Parsed } from './forward-original.js';
 
 /** The X-Forwarded-* contract Traefik and Caddy share. */
@@ -16,13 +17,12 @@ export function forwardedOriginal(request: FastifyRequest, peerTrusted: boolean)
   if (!peerTrusted) {
     return problem('X-Forwarded-* headers are believed only from trustedProxies, and this peer is not one');
   }
-  const lines = request.raw.headersDistinct;
   const parsed = allOf({
     // The scheme is checked but not used: the login returns with externalHost's scheme.
-    proto: requiredHeader('X-Forwarded-Proto', lines['x-forwarded-proto'], parseProto),
-    host: requiredHeader('X-Forwarded-Host', lines['x-forwarded-host'], parseHost),
-    uri: requiredHeader('X-Forwarded-Uri', lines['x-forwarded-uri'], parseRequestTarget),
-    method: optionalHeader('X-Forwarded-Method', lines['x-forwarded-method'], parseMethod, request.method),
+    proto: requiredHeader('X-Forwarded-Proto', headerLines(request.raw, 'x-forwarded-proto'), parseProto),
+    host: requiredHeader('X-Forwarded-Host', headerLines(request.raw, 'x-forwarded-host'), parseHost),
+    uri: requiredHeader('X-Forwarded-Uri', headerLines(request.raw, 'x-forwarded-uri'), parseRequestTarget),
+    method: optionalHeader('X-Forwarded-Method', headerLines(request.raw, 'x-forwarded-method'), parseMethod, request.method),
   });
   if (!parsed.ok) {
     return parsed;

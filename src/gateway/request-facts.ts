@@ -6,6 +6,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { CredentialFacts } from '../auth/index.js';
 import type { PreparedApplication } from './application.js';
+import { headerLines } from './header-lines.js';
 
 export interface RequestFacts extends CredentialFacts {
   readonly method: string;
@@ -58,9 +59,9 @@ export function forwardFactsFromRequest(request: FastifyRequest, app: PreparedAp
 function factsOf(request: FastifyRequest, app: PreparedApplication, { method, host, path, query }: ForwardedRequest): RequestFacts {
   const headers = request.headers;
   const accept = headers.accept;
-  // headersDistinct keeps every line: Node's `headers` silently keeps only the first
-  // Authorization, which would let a second, unchecked line through to a lenient upstream.
-  const credential = request.raw.headersDistinct[app.config.headerAuth.header];
+  // Every line: Node's `headers` silently keeps only the first Authorization, which would let
+  // a second, unchecked line through to a lenient upstream.
+  const credential = headers[app.config.headerAuth.header] === undefined ? undefined : headerLines(request.raw, app.config.headerAuth.header);
   return {
     method,
     path,

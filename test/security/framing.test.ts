@@ -76,6 +76,10 @@ describe('ambiguous message length, with valid credentials: refused, nothing for
     expectRefused(await send([...POST, ...lines, 'Connection: close'], body));
   });
 
+  it('Transfer-Encoding: chunked, chunked in one line is 400: the coding is applied once or the length is unknown', async () => {
+    expectRefused(await send([...POST, 'Transfer-Encoding: chunked, chunked', 'Connection: close'], '3\r\nabc\r\n0\r\n\r\n'));
+  });
+
   it('Transfer-Encoding: gzip, chunked is 501: only the chunked coding is undone, the upstream would take gzip for the body', async () => {
     expectRefused(await send([...POST, 'Transfer-Encoding: gzip, chunked', 'Connection: close'], '3\r\nabc\r\n0\r\n\r\n'), 501);
   });
