@@ -22,7 +22,7 @@ const OUTCOME_NAMES: Record<NonNullable<RequestContext['outcome']>, string> = {
 };
 
 export function installAccessLog(app: FastifyInstance, metrics: Metrics): void {
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const context = request.portcullis;
     const appName = context?.app.name ?? '';
     const outcome = context?.outcome == null ? 'rejected' : OUTCOME_NAMES[context.outcome];
@@ -42,5 +42,6 @@ export function installAccessLog(app: FastifyInstance, metrics: Metrics): void {
       },
       'request',
     );
+    done();
   });
 }

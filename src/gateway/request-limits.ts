@@ -82,26 +82,30 @@ function wantsHtml(request: FastifyRequest): boolean {
  */
 export function installRequestLimits(server: FastifyInstance, limits: LimitsConfig): void {
   const maxBody = limits.maxRequestBody;
-  server.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks: every request runs them, and an async hook costs a promise each time.
+  server.addHook('onRequest', (request, reply, done) => {
     const target = request.raw.url ?? '';
     if (target.length > limits.maxUrlLength) {
-      return sendError(reply, wantsHtml(request), { status: 414, error: 'uri_too_long', message: 'The request target is too long.' });
+      sendError(reply, wantsHtml(request), { status: 414, error: 'uri_too_long', message: 'The request target is too long.' });
+      return;
     }
     if (maxBody > 0 && declaredLength(request.raw) > maxBody) {
-      return refuseBody(reply, wantsHtml(request));
+      refuseBody(reply, wantsHtml(request));
+      return;
     }
-    return undefined;
+    done();
   });
   if (maxBody <= 0) {
     return;
   }
-  server.addHook('preParsing', async (request, reply, payload) => {
+  server.addHook('preParsing', (request, reply, payload, done) => {
     const context = request.portcullis;
     // Only a body on its way to an upstream, and only one without a length Node already enforces.
     if (context === null || context.forwardedAt === null || request.headers['transfer-encoding'] === undefined) {
-      return payload;
+      done(null, payload);
+      return;
     }
-    return payload.pipe(
+    const limited = payload.pipe(
       new BodyLimit(maxBody, () => {
         context.outcome = 'reject';
         if (!reply.sent) {
@@ -109,6 +113,7 @@ export function installRequestLimits(server: FastifyInstance, limits: LimitsConf
         }
       }),
     );
+    done(null, limited);
   });
 }
 

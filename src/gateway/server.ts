@@ -94,11 +94,11 @@ export async function createGateway({ config, logger, sessionStore }: GatewayOpt
   installRequestLimits(server, config.limits);
   // While draining, every response closes its connection, so keep-alive clients let go and
   // `close()` does not wait for their idle timeout.
-  server.addHook('onSend', async (_request, reply, payload) => {
+  server.addHook('onSend', (_request, reply, payload, done) => {
     if (draining) {
       reply.header('connection', 'close');
     }
-    return payload;
+    done(null, payload);
   });
   for (const method of EXTRA_METHODS) {
     server.addHttpMethod(method, { hasBody: true });
