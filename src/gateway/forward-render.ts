@@ -18,7 +18,7 @@
  * snippet turns any 401 with `Retry-After` into a 503 with it.
  */
 
-import { IDENTITY_HEADER_NAMES, identityHeaders, upstreamBasicAuthorization } from '../upstream/index.js';
+import { IDENTITY_HEADER_NAMES, identityHeaderEntries, upstreamBasicAuthorization } from '../upstream/index.js';
 import type { Identity } from '../auth/index.js';
 import type { PreparedApplication } from './application.js';
 import type { AnyReply } from './context.js';
@@ -147,7 +147,9 @@ export function allowHeaders(app: PreparedApplication, identity: Identity | null
     }
     return headers;
   }
-  Object.assign(headers, identityHeaders(identity, plan.meta));
+  for (const [name, value] of identityHeaderEntries(identity, plan.meta)) {
+    headers[name] = value;
+  }
   if (plan.basicAuth.enabled) {
     const authorization = upstreamBasicAuthorization(identity, plan.basicAuth);
     if (authorization !== null) {

@@ -39,11 +39,12 @@ export async function proxyMode(scope: FastifyInstance, options: ProxyModeOption
   });
   scope.addHook('onRequest', guard);
   const { metrics } = options;
-  scope.addHook('onResponse', async (request) => {
+  scope.addHook('onResponse', (request, _reply, done) => {
     const context = request.portcullis;
     if (context !== null && context.outcome === 'allow' && context.forwardedAt !== null) {
       metrics.upstreamDuration.observe({ app: context.app.name }, (performance.now() - context.forwardedAt) / 1000);
     }
+    done();
   });
 
   const forwarding = (request: AnyRequest): ForwardingFacts => forwardingFacts(request, options.trust);
@@ -125,7 +126,8 @@ const CLIENT_LEFT = Symbol('portcullis.clientLeft');
  * the hot path allocates nothing for it: one shared listener per response.
  */
 function cancelWhenClientLeaves(context: RequestContext, reply: FastifyReply): void {
-  reply.raw.once('close', abortIfUnfinished);
+  // `on`, not `once`: once would allocate a wrapper per request; a response closes only once.
+  reply.raw.on('close', abortIfUnfinished);
   context.clientResponse = reply.raw;
 }
 
@@ -149,7 +151,10 @@ class UpstreamAgent extends Agent {
     if (signal === undefined || signal === null || options.signal !== undefined) {
       return super.request(options, callback);
     }
-    return super.request({ ...options, signal }, callback);
+    // reply-from builds these options for this one request; setting the signal in place saves
+    // a copy per request.
+    (options as { signal?: Dispatcher.RequestOptions['signal'] }).signal = signal;
+    return super.request(options, callback);
   }
 }
 
@@ -188,9 +193,8 @@ export function forwardingFacts(request: AnyRequest, trust: TrustFunction): Forw
 }
 
 function upstreamHeaders(headers: HeaderMap, context: RequestContext, facts: ForwardingFacts): HeaderMap {
-  // `Expect: 100-continue` was answered here, once the request was allowed (context.ts); the
-  // upstream gets the body outright (undici refuses to send the header at all).
-  delete headers.expect;
+  // `Expect: 100-continue` was answered here, once the request was allowed (context.ts);
+  // the rewrite drops the header, and the upstream gets the body outright.
   return rewriteUpstreamHeaders(headers, context.app.upstream.plan, facts, {
     identity: context.identity,
     stripAuthorization: context.stripAuthorization,
@@ -199,12 +203,12 @@ function upstreamHeaders(headers: HeaderMap, context: RequestContext, facts: For
 }
 
 function responseHeaders(headers: HeaderMap, context: RequestContext | null): HeaderMap {
-  rewriteResponseHeaders(headers);
+  const rewritten = rewriteResponseHeaders(headers);
   if (context !== null && context.setCookies.length > 0) {
-    const upstream = headers['set-cookie'];
-    headers['set-cookie'] = [...(upstream === undefined ? [] : Array.isArray(upstream) ? upstream : [upstream]), ...context.setCookies];
+    const upstream = rewritten['set-cookie'];
+    rewritten['set-cookie'] = [...(upstream === undefined ? [] : Array.isArray(upstream) ? upstream : [upstream]), ...context.setCookies];
   }
-  return headers;
+  return rewritten;
 }
 
 function websocketHeaders(request: AnyRequest, facts: ForwardingFacts): HeaderMap {

@@ -32,6 +32,27 @@ export const IDENTITY_HEADER_NAMES = [
 
 export type IdentityHeaderName = (typeof IDENTITY_HEADER_NAMES)[number];
 
+/** Header lines as name/value pairs, in the order they are sent. */
+export type HeaderEntries = readonly (readonly [string, string])[];
+
+/**
+ * The identity headers as entries, computed once per identity and outpost. An identity is
+ * immutable and is reused for as long as its session or cached credential lives, so every
+ * request after the first gets the same entries; a new identity (a refresh, another user)
+ * is a new key. Held weakly: the memo never outlives the identity it describes.
+ */
+export function identityHeaderEntries(identity: Identity, meta: OutpostMeta): HeaderEntries {
+  const memo = memos.get(identity);
+  if (memo !== undefined && memo.meta === meta) {
+    return memo.entries;
+  }
+  const entries = Object.freeze(Object.entries(identityHeaders(identity, meta)).map((entry) => Object.freeze(entry)));
+  memos.set(identity, { meta, entries });
+  return entries;
+}
+
+const memos = new WeakMap<Identity, { readonly meta: OutpostMeta; readonly entries: HeaderEntries }>();
+
 export function identityHeaders(identity: Identity, meta: OutpostMeta): Record<IdentityHeaderName, string> {
   return {
     'x-authentik-username': headerSafe(identity.username),

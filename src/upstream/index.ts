@@ -7,6 +7,6 @@ export {
   type UpstreamIdentity,
 } from './request-headers.js';
 export { rewriteResponseHeaders } from './response-headers.js';
-export { identityHeaders, IDENTITY_HEADER_NAMES, type IdentityHeaderName, type OutpostMeta } from './identity-headers.js';
+export { identityHeaderEntries, IDENTITY_HEADER_NAMES, type HeaderEntries, type IdentityHeaderName, type OutpostMeta } from './identity-headers.js';
 export { upstreamBasicAuthorization } from './basic-injection.js';
 export { headerSafe } from './header-value.js';

@@ -1,13 +1,13 @@
 /**
- * The header rewrite applied to every request Portcullis forwards upstream. Pure: it takes
- * the incoming header map (a copy the caller owns) and returns it rewritten.
+ * The header rewrite applied to every request Portcullis forwards upstream. Pure: it reads
+ * the incoming header map and returns a new one.
  */
 
 import type { Identity } from '../auth/index.js';
 import type { UpstreamBasicAuthConfig } from '../config/index.js';
 import { removeCookie } from '../sessions/index.js';
 import { upstreamBasicAuthorization } from './basic-injection.js';
-import { identityHeaders, type OutpostMeta } from './identity-headers.js';
+import { identityHeaderEntries, type OutpostMeta } from './identity-headers.js';
 
 export type HeaderMap = Record<string, string | string[] | undefined>;
 
@@ -42,10 +42,15 @@ export interface UpstreamIdentity {
 }
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) and credentials meant for this proxy, never relayed.
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate'];
+// `expect` too: the gateway answers `100-continue` itself once the request is allowed, and the
+// upstream gets the body outright.
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate', 'expect']);
 
 // Forwarding headers only a trusted proxy may set; from anyone else they are spoofing.
-const FORWARDING = ['forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-prefix', 'x-forwarded-uri', 'x-forwarded-method', 'x-original-uri', 'x-original-url', 'x-real-ip'];
+const FORWARDING = new Set(['forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-prefix', 'x-forwarded-uri', 'x-forwarded-method', 'x-original-uri', 'x-original-url', 'x-real-ip']);
+
+// Set by Portcullis on every forwarded request, whatever the client sent.
+const SET_HERE = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-real-ip']);
 
 export function prepareUpstreamPlan(
   additionalHeaders: Readonly<Record<string, string>>,
@@ -60,8 +65,11 @@ export function prepareUpstreamPlan(
 }
 
 /**
- * Strips what must never reach the upstream and sets the forwarding headers.
- * `keepUpgrade` preserves `Connection: upgrade` / `Upgrade` for a WebSocket handshake.
+ * The headers the upstream receives: the client's, without what must never reach the upstream,
+ * plus the forwarding headers, `additionalHeaders`, the identity headers and the upstream's own
+ * Basic credentials. Built as a new object in one pass over the client's headers: this runs
+ * for every forwarded request, and an object that never sees `delete` keeps V8's fast shape
+ * (undici walks it again to serialize it).
  */
 export function rewriteUpstreamHeaders(
   headers: HeaderMap,
@@ -69,53 +77,52 @@ export function rewriteUpstreamHeaders(
   facts: ForwardingFacts,
   decided: UpstreamIdentity,
 ): HeaderMap {
-  for (const name of connectionListed(headers.connection)) {
-    delete headers[name];
-  }
-  for (const name of HOP_BY_HOP) {
-    delete headers[name];
-  }
-  const incomingXff = facts.peerTrusted ? joinValues(headers['x-forwarded-for']) : undefined;
+  const listed = headers.connection === undefined ? null : connectionListed(headers.connection);
+  const out: HeaderMap = {};
   for (const name of Object.keys(headers)) {
-    // Identity headers are Portcullis's to set; `_` variants are dropped because some
-    // servers (CGI, WSGI, PHP) map `X_Authentik_Username` onto the same variable.
-    if (name.startsWith('x-authentik-') || name.includes('_')) {
-      delete headers[name];
+    if (
+      HOP_BY_HOP.has(name) ||
+      SET_HERE.has(name) ||
+      // Identity headers are Portcullis's to set; `_` variants are dropped because some
+      // servers (CGI, WSGI, PHP) map `X_Authentik_Username` onto the same variable.
+      name.startsWith('x-authentik-') ||
+      name.includes('_') ||
+      (!facts.peerTrusted && FORWARDING.has(name)) ||
+      (listed !== null && listed.includes(name)) ||
+      (name === 'authorization' && decided.stripAuthorization)
+    ) {
+      continue;
     }
-  }
-  if (!facts.peerTrusted) {
-    for (const name of FORWARDING) {
-      delete headers[name];
+    const value = headers[name];
+    if (name === 'cookie' && decided.sessionCookie !== null && typeof value === 'string') {
+      const rest = removeCookie(value, decided.sessionCookie);
+      if (rest !== '') {
+        out.cookie = rest;
+      }
+      continue;
     }
+    out[name] = value;
   }
-  headers['x-forwarded-for'] = incomingXff ? `${incomingXff}, ${facts.peerAddress}` : facts.peerAddress;
-  headers['x-forwarded-proto'] = facts.proto;
-  headers['x-forwarded-host'] = facts.host;
-  headers['x-real-ip'] = facts.clientAddress;
-  if (decided.stripAuthorization) {
-    delete headers.authorization;
-  }
-  if (decided.sessionCookie !== null && typeof headers.cookie === 'string') {
-    const rest = removeCookie(headers.cookie, decided.sessionCookie);
-    if (rest === '') {
-      delete headers.cookie;
-    } else {
-      headers.cookie = rest;
-    }
-  }
+  const incomingXff = facts.peerTrusted ? joinValues(headers['x-forwarded-for']) : '';
+  out['x-forwarded-for'] = incomingXff === '' ? facts.peerAddress : `${incomingXff}, ${facts.peerAddress}`;
+  out['x-forwarded-proto'] = facts.proto;
+  out['x-forwarded-host'] = facts.host;
+  out['x-real-ip'] = facts.clientAddress;
   for (const [name, value] of plan.additional) {
-    headers[name] = value;
+    out[name] = value;
   }
   if (decided.identity !== null) {
-    Object.assign(headers, identityHeaders(decided.identity, plan.meta));
+    for (const [name, value] of identityHeaderEntries(decided.identity, plan.meta)) {
+      out[name] = value;
+    }
     if (plan.basicAuth.enabled) {
       const authorization = upstreamBasicAuthorization(decided.identity, plan.basicAuth);
       if (authorization !== null) {
-        headers.authorization = authorization;
+        out.authorization = authorization;
       }
     }
   }
-  return headers;
+  return out;
 }
 
 function connectionListed(value: string | string[] | undefined): string[] {

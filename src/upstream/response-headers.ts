@@ -6,20 +6,23 @@
 
 import type { HeaderMap } from './request-headers.js';
 
-const RESPONSE_HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'trailer', 'te', 'proxy-authenticate'];
+const RESPONSE_HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'trailer', 'te', 'proxy-authenticate']);
 
+/** A new header map, built in one pass (every proxied response goes through it). */
 export function rewriteResponseHeaders(headers: HeaderMap): HeaderMap {
-  const listed = headers.connection;
-  if (listed !== undefined) {
-    for (const token of (Array.isArray(listed) ? listed.join(',') : listed).split(',')) {
-      const name = token.trim().toLowerCase();
-      if (name !== '') {
-        delete headers[name];
-      }
+  const listed = headers.connection === undefined ? null : connectionTokens(headers.connection);
+  const out: HeaderMap = {};
+  for (const name of Object.keys(headers)) {
+    if (!RESPONSE_HOP_BY_HOP.has(name) && (listed === null || !listed.includes(name))) {
+      out[name] = headers[name];
     }
   }
-  for (const name of RESPONSE_HOP_BY_HOP) {
-    delete headers[name];
-  }
-  return headers;
+  return out;
+}
+
+function connectionTokens(value: string | string[] | undefined): string[] {
+  return (Array.isArray(value) ? value.join(',') : (value ?? ''))
+    .split(',')
+    .map((token) => token.trim().toLowerCase())
+    .filter((token) => token !== '');
 }
