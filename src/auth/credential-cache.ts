@@ -10,7 +10,7 @@
  * does not cost an IdP call per request. An IdP error is never remembered as either.
  */
 
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { Identity } from './identity.js';
 
 export interface CredentialCacheOptions {
@@ -41,12 +41,15 @@ export class CredentialCache {
   readonly #refused = new Map<string, number>();
   readonly #options: CredentialCacheOptions;
   readonly #now: () => number;
+  /** The key of `keyOf`, imported once (every request with a credential computes one HMAC). */
+  readonly #key: KeyObject;
   hits = 0;
   misses = 0;
 
   constructor(options: CredentialCacheOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#key = createSecretKey(Buffer.from(options.secret, 'utf8'));
   }
 
   get size(): number {
@@ -60,7 +63,7 @@ export class CredentialCache {
 
   /** The cache key of a credential within one application's scope. */
   keyOf(scope: string, credential: string): string {
-    return createHmac('sha256', this.#options.secret).update(scope).update('\n').update(credential).digest('base64url');
+    return createHmac('sha256', this.#key).update(`${scope}\n${credential}`).digest('base64url');
   }
 
   get(key: string): CachedCredential | undefined {

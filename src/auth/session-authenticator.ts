@@ -5,7 +5,7 @@
  * turn into a redirect loop.
  */
 
-import { decodeSessionCookie, isSessionStoreUnavailable, readCookie, type SessionStore } from '../sessions/index.js';
+import { isSessionStoreUnavailable, readCookie, SessionCookieDecoder, type SessionStore } from '../sessions/index.js';
 import type { AuthResult, Authenticator, CredentialFacts } from './authenticate.js';
 import { identityFromSession } from './session-codec.js';
 import type { SessionRefresher } from './session-refresh.js';
@@ -27,19 +27,21 @@ export class SessionAuthenticator implements Authenticator {
   readonly name = 'session';
   readonly #options: SessionAuthenticatorOptions;
   readonly #now: () => number;
+  readonly #cookies: SessionCookieDecoder;
 
   constructor(options: SessionAuthenticatorOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#cookies = new SessionCookieDecoder(options.application, options.secret);
   }
 
   async authenticate(facts: CredentialFacts): Promise<AuthResult> {
-    const { application, cookieName, secret, store } = this.#options;
+    const { application, cookieName, store } = this.#options;
     const value = readCookie(facts.cookieHeader, cookieName);
     if (value === undefined || value === '') {
       return NONE;
     }
-    const id = decodeSessionCookie(value, application, secret);
+    const id = this.#cookies.decode(value);
     if (id === null) {
       return NONE;
     }

@@ -36,7 +36,23 @@ export function sessionFromIdentity(application: string, identity: Identity, lif
   };
 }
 
+/**
+ * The identity a session record carries. Records are immutable (an update stores a new one),
+ * and the memory store hands back the same record on every request of a session, so the
+ * identity is built once per record: the identity headers, memoized per identity, follow.
+ */
 export function identityFromSession(record: SessionRecord): Identity {
+  let identity = identities.get(record);
+  if (identity === undefined) {
+    identity = buildIdentity(record);
+    identities.set(record, identity);
+  }
+  return identity;
+}
+
+const identities = new WeakMap<SessionRecord, Identity>();
+
+function buildIdentity(record: SessionRecord): Identity {
   const data = record.identity;
   return Object.freeze({
     sub: record.sub,

@@ -17,7 +17,7 @@ export { createSessionStore, type SessionStoreDeps } from './create-store.js';
 export { MemorySessionStore, DEFAULT_MAX_SESSIONS, type MemoryStoreOptions } from './memory-store.js';
 export { RedisSessionStore, type RedisStoreOptions } from './redis-store.js';
 export { createRedisClient, type RedisConnection, type RedisTimeouts } from './redis-client.js';
-export { encodeSessionCookie, decodeSessionCookie } from './cookie.js';
+export { encodeSessionCookie, decodeSessionCookie, SessionCookieDecoder } from './cookie.js';
 export {
   serializeCookie,
   serializeExpiredCookie,
