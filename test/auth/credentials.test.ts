@@ -8,6 +8,8 @@ import {
   type MalformedReason,
   type ParsedCredentials,
 } from '../../src/auth/index.js';
+// The full grammar on its own, to hold the fast path of parseCredentials to it.
+import { parseByGrammar } from '../../src/auth/credentials/parse.js';
 
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 const b64bytes = (bytes: readonly number[]): string => Buffer.from(bytes).toString('base64');
@@ -207,6 +209,28 @@ const headerish = fc.oneof(
 const KINDS = new Set(['basic', 'bearer', 'other', 'malformed']);
 
 describe('parseCredentials properties', () => {
+  // Shapes close to the fast path's: scheme spellings (a long s, a Kelvin sign, a Turkish
+  // dotless i fold to ASCII letters in some case mappings), space runs, b64token characters
+  // with stray padding, commas and quotes.
+  const nearCanonical = fc
+    .tuple(
+      fc.constantFrom('Basic', 'basic', 'BASIC', 'Bearer', 'bearer', 'BEARER', 'Baſic', 'Bearer\u212a', 'bası', 'Bearerx', 'Basi', ''),
+      fc.constantFrom(' ', '  ', '\t', '', ' \t'),
+      fc.string({ unit: fc.constantFrom('A', 'z', '9', '-', '.', '_', '~', '+', '/', '=', ',', '"', ' ', '\t', ':', '\u00ff', '\u212a') }),
+      fc.constantFrom('', ' ', '\t', '=', '=='),
+    )
+    .map(([scheme, sep, token, tail]) => `${scheme}${sep}${token}${tail}`);
+
+  it('answers exactly as the full grammar does, fast path or not', () => {
+    fc.assert(
+      fc.property(fc.oneof(headerish, nearCanonical, fc.string({ unit: 'binary' }).map((t) => `Bearer ${b64(t)}`)), (header) => {
+        fc.pre(header.length <= MAX_CREDENTIALS_LENGTH);
+        expect(parseCredentials(header)).toEqual(parseByGrammar(header));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
   it('never throws and always returns one of the kinds', () => {
     fc.assert(
       fc.property(headerish, (header) => {

@@ -131,6 +131,15 @@ function parseOther(scheme: string, rest: string): ParsedCredentials {
 }
 
 /**
+ * The shape almost every request has: `Basic` or `Bearer`, one space, one token68 (RFC 6750
+ * b64token), nothing around it. One regular expression recognises it, and what the grammar
+ * below makes of such a value is exactly this (a property test holds the two together); the
+ * character-by-character walk is left for everything else. The hot path of every Basic and
+ * Bearer request goes through here.
+ */
+const CANONICAL = /^(basic|bearer) ([A-Za-z0-9\-._~+/]+=*)$/i;
+
+/**
  * Parses a credential header value (`Authorization` or `Proxy-Authorization`): RFC 9110 §11.4
  * `credentials = auth-scheme [ 1*SP ( token68 / #auth-param ) ]`.
  *
@@ -156,6 +165,16 @@ export function parseCredentials(headerValue: string | undefined): ParsedCredent
   if (headerValue.length > MAX_CREDENTIALS_LENGTH) {
     return malformed(sniffScheme(headerValue), 'too_long');
   }
+  const canonical = CANONICAL.exec(headerValue);
+  if (canonical !== null) {
+    const token = canonical[2] as string;
+    return (canonical[1] as string).length === 5 ? decodeBasic(token) : { kind: 'bearer', token };
+  }
+  return parseByGrammar(headerValue);
+}
+
+/** The full RFC 9110 §11.4 grammar, for a value no longer than MAX_CREDENTIALS_LENGTH. */
+export function parseByGrammar(headerValue: string): ParsedCredentials {
   const value = trimOws(headerValue);
   if (value === '') {
     return malformed('unknown', 'empty');
