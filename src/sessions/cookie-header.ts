@@ -54,14 +54,38 @@ export function serializeExpiredCookie(name: string, options: Omit<CookieOptions
 export function readCookie(cookieHeader: string | undefined, name: string): string | undefined {
   assertName(name);
   if (cookieHeader === undefined) return undefined;
+  // A scan by index rather than split and trim: every request with a session reads its cookie,
+  // and only the value found is sliced out.
   let found: string | undefined;
-  for (const pair of cookieHeader.split(';')) {
-    const eq = pair.indexOf('=');
-    if (eq === -1 || pair.slice(0, eq).replace(OWS, '') !== name) continue;
-    if (found !== undefined) return undefined;
-    found = pair.slice(eq + 1).replace(OWS, '');
+  for (let start = 0; start <= cookieHeader.length; ) {
+    const semicolon = cookieHeader.indexOf(';', start);
+    const end = semicolon === -1 ? cookieHeader.length : semicolon;
+    const eq = cookieHeader.indexOf('=', start);
+    if (eq !== -1 && eq < end) {
+      const nameStart = skipOwsForward(cookieHeader, start, eq);
+      if (skipOwsBackward(cookieHeader, nameStart, eq) - nameStart === name.length && cookieHeader.startsWith(name, nameStart)) {
+        if (found !== undefined) return undefined;
+        const valueStart = skipOwsForward(cookieHeader, eq + 1, end);
+        found = cookieHeader.slice(valueStart, skipOwsBackward(cookieHeader, valueStart, end));
+      }
+    }
+    start = end + 1;
   }
   return found;
+}
+
+/** The first index in [from, to) that is not SP or HTAB, or `to`. */
+function skipOwsForward(text: string, from: number, to: number): number {
+  let i = from;
+  while (i < to && (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x09)) i += 1;
+  return i;
+}
+
+/** The end of [from, to) once trailing SP and HTAB are left out. */
+function skipOwsBackward(text: string, from: number, to: number): number {
+  let i = to;
+  while (i > from && (text.charCodeAt(i - 1) === 0x20 || text.charCodeAt(i - 1) === 0x09)) i -= 1;
+  return i;
 }
 
 /**

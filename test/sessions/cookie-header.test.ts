@@ -56,6 +56,33 @@ describe('readCookie', () => {
   ])('%j → %j', (header, expected) => {
     expect(readCookie(header, 'sid')).toBe(expected);
   });
+
+  // The plain reading of the rules above: split at `;`, trim SP/HTAB around name and value, a
+  // name seen twice is absent. readCookie scans by index instead; the two must agree.
+  const byTheRules = (header: string, name: string): string | undefined => {
+    const matches = header
+      .split(';')
+      .filter((pair) => pair.includes('=') && pair.slice(0, pair.indexOf('=')).replace(/^[ \t]+|[ \t]+$/g, '') === name)
+      .map((pair) => pair.slice(pair.indexOf('=') + 1).replace(/^[ \t]+|[ \t]+$/g, ''));
+    return matches.length === 1 ? matches[0] : undefined;
+  };
+
+  it('agrees with splitting and trimming on any header', () => {
+    const piece = fc.constantFrom('sid', 's', 'id', 'x', '=', ';', ' ', '\t', 'v', '"q"', '\u00e9');
+    const pair = fc
+      .tuple(fc.constantFrom('sid', ' sid', 'sid\t', 'SID', 'xsid', 's id', ''), fc.constantFrom('=', '', '=='), fc.constantFrom('', 'v', ' v ', '=', 'a=b', '\t'))
+      .map(([name, eq, value]) => `${name}${eq}${value}`);
+    const header = fc.oneof(
+      fc.array(piece, { maxLength: 16 }).map((parts) => parts.join('')),
+      fc.tuple(fc.array(pair, { maxLength: 5 }), fc.constantFrom(';', '; ', ';\t', ' ;')).map(([pairs, separator]) => pairs.join(separator)),
+    );
+    fc.assert(
+      fc.property(header, (value) => {
+        expect(readCookie(value, 'sid')).toBe(byTheRules(value, 'sid'));
+      }),
+      { numRuns: 5000 },
+    );
+  });
 });
 
 describe('removeCookie', () => {
