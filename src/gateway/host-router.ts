@@ -49,22 +49,40 @@ export function createHostRouter(applications: readonly PreparedApplication[]): 
   // Longest domain first, so `a.example.com` wins over `example.com`.
   domains.sort((a, b) => b.suffix.length - a.suffix.length);
 
+  const lookup = (rawHost: string): PreparedApplication | undefined => {
+    const host = normalizeHost(rawHost);
+    if (host === null) {
+      return undefined;
+    }
+    const exact = byHost.get(host);
+    if (exact !== undefined) {
+      return exact;
+    }
+    const hostname = hostnameOf(host);
+    const named = byHostname.get(hostname);
+    if (named !== undefined) {
+      return named;
+    }
+    return domains.find((d) => hostname === d.bare || hostname.endsWith(d.suffix))?.app;
+  };
+  // Every request is routed, nearly always by one of a few Host spellings: answers are
+  // remembered per spelling. Bounded, so a client inventing hosts cannot grow it: when full it
+  // starts over.
+  const answers = new Map<string, PreparedApplication | null>();
   return {
     resolve(rawHost) {
-      const host = normalizeHost(rawHost);
-      if (host === null) {
-        return undefined;
+      const known = answers.get(rawHost);
+      if (known !== undefined) {
+        return known ?? undefined;
       }
-      const exact = byHost.get(host);
-      if (exact !== undefined) {
-        return exact;
+      const app = lookup(rawHost);
+      if (answers.size >= MAX_REMEMBERED_HOSTS) {
+        answers.clear();
       }
-      const hostname = hostnameOf(host);
-      const named = byHostname.get(hostname);
-      if (named !== undefined) {
-        return named;
-      }
-      return domains.find((d) => hostname === d.bare || hostname.endsWith(d.suffix))?.app;
+      answers.set(rawHost, app ?? null);
+      return app;
     },
   };
 }
+
+const MAX_REMEMBERED_HOSTS = 1024;
