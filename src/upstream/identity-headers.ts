@@ -43,15 +43,17 @@ export type HeaderEntries = readonly (readonly [string, string])[];
  */
 export function identityHeaderEntries(identity: Identity, meta: OutpostMeta): HeaderEntries {
   const memo = memos.get(identity);
-  if (memo !== undefined && memo.meta === meta) {
+  // `meta.jwks` is known once discovery has run (a session restored from Redis may be served
+  // before that); a memo made without it is not reused after.
+  if (memo !== undefined && memo.meta === meta && memo.jwks === meta.jwks) {
     return memo.entries;
   }
   const entries = Object.freeze(Object.entries(identityHeaders(identity, meta)).map((entry) => Object.freeze(entry)));
-  memos.set(identity, { meta, entries });
+  memos.set(identity, { meta, jwks: meta.jwks, entries });
   return entries;
 }
 
-const memos = new WeakMap<Identity, { readonly meta: OutpostMeta; readonly entries: HeaderEntries }>();
+const memos = new WeakMap<Identity, { readonly meta: OutpostMeta; readonly jwks: string; readonly entries: HeaderEntries }>();
 
 export function identityHeaders(identity: Identity, meta: OutpostMeta): Record<IdentityHeaderName, string> {
   return {
