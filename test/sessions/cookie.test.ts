@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decodeSessionCookie, encodeSessionCookie } from '../../src/sessions/index.js';
+import { decodeSessionCookie, encodeSessionCookie, SessionCookieDecoder } from '../../src/sessions/index.js';
 import { SECRET } from './fixtures.js';
 
 const ID = Buffer.alloc(32, 7).toString('base64url');
@@ -62,5 +62,29 @@ describe('session cookie value', () => {
   it('refuses to encode something that is not a session id', () => {
     expect(() => encodeSessionCookie('short', 'grafana', SECRET)).toThrow(RangeError);
     expect(() => encodeSessionCookie(`${ID.slice(1)};`, 'grafana', SECRET)).toThrow(RangeError);
+  });
+});
+
+describe('SessionCookieDecoder (one application, remembering verified values)', () => {
+  it('answers as decodeSessionCookie does, the first time and every time after', () => {
+    const decoder = new SessionCookieDecoder('grafana', SECRET);
+    const values = [GOOD, `${ID}.${NON_CANONICAL_MAC}`, flip(GOOD, 50), encodeSessionCookie(ID, 'wiki', SECRET), encodeSessionCookie(OTHER_ID, 'grafana', SECRET), '', 'x'];
+    for (let round = 0; round < 3; round += 1) {
+      for (const value of values) {
+        expect(decoder.decode(value)).toBe(decodeSessionCookie(value, 'grafana', SECRET));
+      }
+    }
+    expect(decoder.decode(GOOD)).toBe(ID);
+  });
+
+  it('keeps answering right past its bound', () => {
+    const decoder = new SessionCookieDecoder('grafana', SECRET);
+    const ids = Array.from({ length: 10_050 }, (_, i) => Buffer.alloc(32, 0).fill(i % 251, 0, 1).fill(Math.floor(i / 251), 1, 2).toString('base64url'));
+    for (const id of ids) {
+      expect(decoder.decode(encodeSessionCookie(id, 'grafana', SECRET))).toBe(id);
+    }
+    // The first values were pushed out of the memo; they are verified again, not lost.
+    expect(decoder.decode(encodeSessionCookie(ids[0] as string, 'grafana', SECRET))).toBe(ids[0]);
+    expect(decoder.decode(flip(encodeSessionCookie(ids[1] as string, 'grafana', SECRET), 60))).toBeNull();
   });
 });
