@@ -77,7 +77,8 @@ export function rewriteUpstreamHeaders(
   facts: ForwardingFacts,
   decided: UpstreamIdentity,
 ): HeaderMap {
-  const listed = headers.connection === undefined ? null : connectionListed(headers.connection);
+  // `Connection: host` must not cost the upstream its Host.
+  const listed = headers.connection === undefined ? null : connectionTokens(headers.connection).filter((name) => name !== 'host');
   const out: HeaderMap = {};
   for (const name of Object.keys(headers)) {
     if (
@@ -125,14 +126,12 @@ export function rewriteUpstreamHeaders(
   return out;
 }
 
-function connectionListed(value: string | string[] | undefined): string[] {
-  if (value === undefined) {
-    return [];
-  }
+/** The header names a `Connection` field lists (RFC 9110 §7.6.1), lower case. */
+export function connectionTokens(value: string | string[]): string[] {
   return joinValues(value)
     .split(',')
     .map((token) => token.trim().toLowerCase())
-    .filter((token) => token !== '' && token !== 'host');
+    .filter((token) => token !== '');
 }
 
 function joinValues(value: string | string[] | undefined): string {

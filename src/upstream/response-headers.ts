@@ -4,7 +4,7 @@
  * upstream connection (RFC 9110 §7.6.1).
  */
 
-import type { HeaderMap } from './request-headers.js';
+import { connectionTokens, type HeaderMap } from './request-headers.js';
 
 const RESPONSE_HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'trailer', 'te', 'proxy-authenticate']);
 
@@ -18,11 +18,4 @@ export function rewriteResponseHeaders(headers: HeaderMap): HeaderMap {
     }
   }
   return out;
-}
-
-function connectionTokens(value: string | string[] | undefined): string[] {
-  return (Array.isArray(value) ? value.join(',') : (value ?? ''))
-    .split(',')
-    .map((token) => token.trim().toLowerCase())
-    .filter((token) => token !== '');
 }
