@@ -8,9 +8,10 @@
  * Portcullis at an attacker's keys.
  */
 
-import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { isPortcullisError } from '../errors/index.js';
 import type { JwksCache } from './jwks.js';
+import { verifyWithKeySet } from './signed-jwt.js';
 import { invalid, unavailable, type Verdict } from './verdict.js';
 
 export interface VerifiedToken {
@@ -61,7 +62,6 @@ export async function verifyAccessToken(token: string, jwks: JwksCache, policy: 
     return invalid('HMAC-signed tokens need a client secret');
   }
   const secretKey = symmetric ? new TextEncoder().encode(policy.clientSecret) : null;
-  const resolveKey: JWTVerifyGetKey = (header, input) => jwks.key(header, input);
   try {
     const options = {
       issuer: policy.issuer,
@@ -71,7 +71,7 @@ export async function verifyAccessToken(token: string, jwks: JwksCache, policy: 
       requiredClaims: ['exp', 'sub'],
       ...(policy.now ? { currentDate: new Date(policy.now()) } : {}),
     };
-    const { payload } = secretKey === null ? await jwtVerify(token, resolveKey, options) : await jwtVerify(token, secretKey, options);
+    const payload = secretKey === null ? await verifyWithKeySet(token, jwks, options) : (await jwtVerify(token, secretKey, options)).payload;
     if (ID_TOKEN_CLAIMS.some((claim) => claim in payload)) {
       return invalid('an ID token is not an access token');
     }

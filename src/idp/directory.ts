@@ -7,7 +7,8 @@
  */
 
 import type { ApplicationConfig } from '../config/index.js';
-import type { IdpCallObserver, IdpEndpoint } from './observed-fetch.js';
+import { KeySets } from './key-sets.js';
+import { observedFetch, type IdpCallObserver, type IdpEndpoint } from './observed-fetch.js';
 import { IdentityProvider } from './provider.js';
 
 export interface DiscoveryLog {
@@ -35,6 +36,8 @@ export class IdpDirectory {
   readonly #byApplication = new Map<string, IdentityProvider>();
   readonly #providers: IdentityProvider[] = [];
   readonly #options: IdpDirectoryOptions;
+  /** One key cache per `jwks_uri`, for every provider here. */
+  readonly keySets: KeySets;
   readonly #timers = new Set<NodeJS.Timeout>();
   #closed = false;
   #failuresInARow = 0;
@@ -48,6 +51,14 @@ export class IdpDirectory {
         this.#recordHealth(ok);
       },
     };
+    this.keySets = new KeySets({
+      timeoutMs: options.timeoutMs,
+      cooldownMs: options.jwksCooldownMs,
+      maxAgeMs: options.jwksMaxAgeMs,
+      fetch: observedFetch(observer, () => 'jwks'),
+      onRefreshError: (url, error) =>
+        options.log.warn({ jwksUri: url, err: error instanceof Error ? error.message : String(error) }, 'JWKS fetch failed; keeping the last good keys'),
+    });
     const byKey = new Map<string, IdentityProvider>();
     for (const app of options.applications) {
       const key = JSON.stringify([app.identity.issuer, app.identity.clientId, app.identity.clientSecret]);
@@ -56,11 +67,8 @@ export class IdpDirectory {
         provider = new IdentityProvider({
           identity: app.identity,
           timeoutMs: options.timeoutMs,
-          jwksCooldownMs: options.jwksCooldownMs,
-          jwksMaxAgeMs: options.jwksMaxAgeMs,
+          keySets: this.keySets,
           observer,
-          onJwksError: (error) =>
-            options.log.warn({ issuer: app.identity.issuer, err: error instanceof Error ? error.message : String(error) }, 'JWKS refresh failed; keeping the last good keys'),
         });
         byKey.set(key, provider);
         this.#providers.push(provider);

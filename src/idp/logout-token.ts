@@ -5,10 +5,11 @@
  * @see OpenID Connect Back-Channel Logout 1.0 §2.4 (claims), §2.6 (validation)
  */
 
-import { errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { errors } from 'jose';
 import { isPortcullisError } from '../errors/index.js';
 import { defaultAlgorithms } from './access-token.js';
 import type { IdentityProvider } from './provider.js';
+import { verifyWithKeySet } from './signed-jwt.js';
 import { invalid, unavailable, type Verdict } from './verdict.js';
 
 const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
@@ -23,8 +24,7 @@ export async function verifyLogoutToken(token: string, provider: IdentityProvide
   try {
     const configuration = await provider.configuration();
     const jwks = await provider.jwks();
-    const resolveKey: JWTVerifyGetKey = (header, input) => jwks.key(header, input);
-    const { payload } = await jwtVerify(token, resolveKey, {
+    const payload = await verifyWithKeySet(token, jwks, {
       issuer: provider.issuer,
       audience: clientId,
       algorithms: defaultAlgorithms(configuration.serverMetadata().id_token_signing_alg_values_supported, ''),

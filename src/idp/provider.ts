@@ -6,17 +6,15 @@
 import * as oidc from 'openid-client';
 import { PortcullisError } from '../errors/index.js';
 import type { IdentityConfig } from '../config/index.js';
-import { JwksCache } from './jwks.js';
+import type { JwksCache } from './jwks.js';
+import type { KeySets } from './key-sets.js';
 import { observedFetch, type Fetch, type IdpCallObserver, type IdpEndpoint } from './observed-fetch.js';
 
 export interface ProviderOptions {
   readonly identity: IdentityConfig;
   readonly timeoutMs: number;
-  /** Minimum time between two JWKS fetches triggered by unknown key ids. */
-  readonly jwksCooldownMs: number;
-  /** Age after which the key set is refreshed in the background. */
-  readonly jwksMaxAgeMs: number;
-  readonly onJwksError?: (error: unknown) => void;
+  /** The key caches, shared with every other registration at the same `jwks_uri`. */
+  readonly keySets: KeySets;
   /** Told about every call to this IdP (metrics). */
   readonly observer?: IdpCallObserver;
 }
@@ -28,7 +26,6 @@ export class IdentityProvider {
   /** `jwks_uri` as discovered; `serverMetadata()` deep-copies the whole document on every call. */
   #jwksUri: string | undefined = undefined;
   #pending: Promise<oidc.Configuration> | null = null;
-  #jwks: JwksCache | null = null;
   readonly #options: ProviderOptions;
   /** The fetch every call to this IdP goes through. */
   readonly fetch: Fetch;
@@ -71,22 +68,13 @@ export class IdentityProvider {
 
   /** The IdP's signing keys, from the discovered `jwks_uri`. */
   async jwks(): Promise<JwksCache> {
-    if (this.#jwks !== null) {
-      return this.#jwks;
+    if (this.#jwksUri === undefined) {
+      await this.configuration();
+      if (this.#jwksUri === undefined) {
+        throw new PortcullisError('PCL_IDP_DISCOVERY', `${this.issuer} advertises no jwks_uri`);
+      }
     }
-    const uri = (await this.configuration()).serverMetadata().jwks_uri;
-    if (uri === undefined) {
-      throw new PortcullisError('PCL_IDP_DISCOVERY', `${this.issuer} advertises no jwks_uri`);
-    }
-    this.#jwks ??= new JwksCache({
-      url: uri,
-      timeoutMs: this.#options.timeoutMs,
-      cooldownMs: this.#options.jwksCooldownMs,
-      maxAgeMs: this.#options.jwksMaxAgeMs,
-      fetch: this.fetch,
-      ...(this.#options.onJwksError ? { onRefreshError: this.#options.onJwksError } : {}),
-    });
-    return this.#jwks;
+    return this.#options.keySets.forUrl(this.#jwksUri);
   }
 
   #endpointOf(url: string): IdpEndpoint {

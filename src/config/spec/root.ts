@@ -66,7 +66,7 @@ const cache = object({
   }),
   jwksCooldown: renamed(
     'jwksCooldownMs',
-    field(duration(), { default: '30s', description: 'Least time between two key-set fetches caused by unknown key ids.' }),
+    field(duration(), { default: '30s', description: 'Least time between two key-set fetches caused by unknown key ids while the IdP answers (a failed fetch starts none).' }),
   ),
   jwksMaxAge: renamed(
     'jwksMaxAgeMs',
