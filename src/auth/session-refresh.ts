@@ -92,7 +92,7 @@ export class SessionRefresher {
     }
     let verdict;
     try {
-      verdict = await refreshTokens(await provider.configuration(), refreshToken, this.#now(), current.identity.idToken ?? '');
+      verdict = await refreshTokens(provider, refreshToken, this.#now(), current.identity.idToken ?? '');
     } catch (error) {
       verdict = { ok: false as const, kind: 'unavailable' as const, reason: error instanceof Error ? error.message : String(error) };
     }

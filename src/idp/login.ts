@@ -1,7 +1,7 @@
 /**
  * The browser login flow with openid-client: authorization code with PKCE (S256), state and
- * nonce; the code exchange with every ID-token check openid-client performs (signature,
- * issuer, audience, nonce, expiry); refresh; RP-initiated logout.
+ * nonce; the code exchange with every ID-token check (oauth4webapi's issuer, audience, nonce and
+ * expiry, and the signature against the IdP's key cache); refresh; RP-initiated logout.
  *
  * @see OpenID Connect Core 1.0 §3.1, RFC 7636 (PKCE), RFC 9207 (issuer in the response)
  */
@@ -9,6 +9,7 @@
 import * as oauth from 'oauth4webapi';
 import * as oidc from 'openid-client';
 import { classifyEndpointError } from './grants.js';
+import { verifyIdTokenSignature } from './id-token.js';
 import type { IdentityProvider } from './provider.js';
 import { isPortcullisError } from '../errors/index.js';
 import { invalid, unavailable, type Verdict } from './verdict.js';
@@ -83,6 +84,10 @@ export async function exchangeCode(
     if (result.id_token === undefined || claims === undefined) {
       return invalid('the identity provider returned no ID token');
     }
+    const signature = await verifyIdTokenSignature(provider, result.id_token);
+    if (!signature.ok) {
+      return signature;
+    }
     return {
       ok: true,
       value: {
@@ -98,12 +103,20 @@ export async function exchangeCode(
   }
 }
 
-export async function refreshTokens(configuration: oidc.Configuration, refreshToken: string, now: number, previousIdToken: string): Promise<Verdict<LoginTokens>> {
+export async function refreshTokens(provider: IdentityProvider, refreshToken: string, now: number, previousIdToken: string): Promise<Verdict<LoginTokens>> {
+  let response;
   try {
-    return tokensOf(await oidc.refreshTokenGrant(configuration, refreshToken), now, previousIdToken);
+    response = await oidc.refreshTokenGrant(await provider.configuration(), refreshToken);
   } catch (error) {
     return classifyEndpointError(error);
   }
+  if (response.id_token !== undefined) {
+    const signature = await verifyIdTokenSignature(provider, response.id_token);
+    if (!signature.ok) {
+      return signature;
+    }
+  }
+  return tokensOf(response, now, previousIdToken);
 }
 
 export function endSessionUrl(configuration: oidc.Configuration, idTokenHint: string | undefined): URL | null {
