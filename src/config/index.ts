@@ -5,8 +5,8 @@
  */
 
 export type * from './types.js';
-export { loadConfig, parseConfig } from './load.js';
-export type { ParseOptions } from './load.js';
+export { loadConfig, parseConfig, readConfigDocument, validateConfig } from './load.js';
+export type { ConfigDocument, ParseOptions, ValidateOptions } from './load.js';
 export { configReferenceMarkdown } from './reference.js';
 export { parseDuration } from './duration.js';
 export { cookieNameFor } from './cookie-name.js';

@@ -22,21 +22,41 @@ export interface ParseOptions {
   readonly baseDir: string;
 }
 
+export interface ValidateOptions extends ParseOptions {
+  /** An empty `applications` list is no problem (a source that brings its own applications). */
+  readonly applicationsMayBeEmpty?: boolean;
+  /**
+   * `${NAME}` was already replaced where it may be (`readConfigDocument`): values that came
+   * from elsewhere, such as authentik's API, are never interpolated.
+   */
+  readonly interpolated?: boolean;
+}
+
 /**
  * Validates configuration text into a deep-frozen Config.
  * @throws PortcullisError PCL_CONFIG_UNREADABLE when the text is not one YAML document
  * @throws ValidationError PCL_CONFIG_INVALID listing every problem, each with its dotted path
  */
 export function parseConfig(text: string, options: ParseOptions): Config {
-  const raw = parseYaml(text, options.source);
+  return validateConfig(parseYaml(text, options.source), options);
+}
+
+/**
+ * Validates a configuration document already read (YAML text parsed, or assembled by a
+ * configuration source such as authentik's API) into a deep-frozen Config.
+ * @throws ValidationError PCL_CONFIG_INVALID listing every problem, each with its dotted path
+ */
+export function validateConfig(raw: unknown, options: ValidateOptions): Config {
   const problems = new Problems();
-  const value = interpolate(raw, options.env, ROOT, problems);
-  const parsed = parseValue(root, value, ROOT, { problems, partial: false, root: value });
+  const value = options.interpolated === true ? raw : interpolate(raw, options.env, ROOT, problems);
+  const context = { problems, partial: false, root: value, ...(options.applicationsMayBeEmpty === true ? { applicationsMayBeEmpty: true } : {}) };
+  const parsed = parseValue(root, value, ROOT, context);
   if (parsed === INVALID || problems.list.length > 0) {
     throw new ValidationError('PCL_CONFIG_INVALID', sourceLabel(options.source), problems.list);
   }
   const config: Config = {
     source: options.source,
+    outpostName: parsed.outpostName,
     listen: parsed.listen,
     metricsListen: parsed.metricsListen,
     secret: parsed.secret,
@@ -47,7 +67,11 @@ export function parseConfig(text: string, options: ParseOptions): Config {
     timeouts: parsed.timeouts,
     limits: parsed.limits,
     cache: parsed.cache,
-    applications: parsed.applications,
+    applications: parsed.applications.map((app) => ({
+      ...app,
+      slug: app.slug === '' ? app.name : app.slug,
+      providerName: app.providerName === '' ? app.identity.clientId : app.providerName,
+    })),
   };
   return deepFreeze(config);
 }
@@ -60,6 +84,37 @@ function readFailure(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** A configuration file read, parsed and interpolated, not yet validated. */
+export interface ConfigDocument {
+  readonly source: string;
+  readonly baseDir: string;
+  readonly raw: unknown;
+}
+
+/**
+ * Reads a configuration file into a document another source completes (authentik's API adds
+ * the applications); `${NAME}` is replaced here, in the file's values only.
+ * @throws PortcullisError PCL_CONFIG_UNREADABLE, ValidationError PCL_CONFIG_INVALID
+ */
+export async function readConfigDocument(file: string, env: Environment): Promise<ConfigDocument> {
+  const source = resolve(file);
+  const text = await readConfigText(source);
+  const problems = new Problems();
+  const raw = interpolate(parseYaml(text, source), env, ROOT, problems);
+  if (problems.list.length > 0) throw new ValidationError('PCL_CONFIG_INVALID', sourceLabel(source), problems.list);
+  return { source, baseDir: dirname(source), raw };
+}
+
+async function readConfigText(source: string): Promise<string> {
+  try {
+    return await readFile(source, 'utf8');
+  } catch (error) {
+    throw new PortcullisError('PCL_CONFIG_UNREADABLE', `${source}: cannot read the configuration file (${readFailure(error)})`, {
+      cause: error,
+    });
+  }
+}
+
 /**
  * Reads and validates the configuration file; relative paths in it resolve from its folder.
  * @throws PortcullisError PCL_CONFIG_UNREADABLE when the file cannot be read or is not YAML
@@ -67,13 +122,5 @@ function readFailure(error: unknown): string {
  */
 export async function loadConfig(file: string, env: Environment): Promise<Config> {
   const source = resolve(file);
-  let text: string;
-  try {
-    text = await readFile(source, 'utf8');
-  } catch (error) {
-    throw new PortcullisError('PCL_CONFIG_UNREADABLE', `${source}: cannot read the configuration file (${readFailure(error)})`, {
-      cause: error,
-    });
-  }
-  return parseConfig(text, { source, env, baseDir: dirname(source) });
+  return parseConfig(await readConfigText(source), { source, env, baseDir: dirname(source) });
 }

@@ -51,8 +51,25 @@ export interface BearerConfig {
   readonly algorithms: readonly string[];
 }
 
+/** The IdP's endpoints when they are given rather than discovered (discovery metadata names). */
+export interface ProviderMetadata {
+  readonly authorization_endpoint: string | null;
+  readonly token_endpoint: string | null;
+  readonly userinfo_endpoint: string | null;
+  readonly end_session_endpoint: string | null;
+  readonly introspection_endpoint: string | null;
+  readonly revocation_endpoint: string | null;
+  readonly jwks_uri: string | null;
+  readonly id_token_signing_alg_values_supported: readonly string[];
+  readonly token_endpoint_auth_methods_supported: readonly string[];
+}
+
 export interface IdentityConfig {
   readonly issuer: string;
+  /** Plain-http IdP URLs accepted on non-loopback hosts. */
+  readonly allowInsecureHttp: boolean;
+  /** Given endpoints (no discovery call), or null to discover them. */
+  readonly metadata: ProviderMetadata | null;
   readonly clientId: string;
   readonly clientSecret: string;
   readonly scopes: readonly string[];
@@ -86,6 +103,12 @@ export interface ApplicationPolicies {
 
 export interface ApplicationConfig {
   readonly name: string;
+  /** `X-authentik-meta-app`; the name unless set. */
+  readonly slug: string;
+  /** `X-authentik-meta-provider`; the clientId unless set. */
+  readonly providerName: string;
+  /** Upper bound of this application's sessions; null: `sessions.lifetime`. */
+  readonly sessionLifetimeMs: number | null;
   /** Origin only (scheme://host[:port]), no trailing slash. */
   readonly externalHost: string;
   readonly mode: ApplicationMode;
@@ -153,6 +176,8 @@ export interface CacheConfig {
 export interface Config {
   /** Absolute path of the file this was loaded from ('' when built in memory). */
   readonly source: string;
+  /** `X-authentik-meta-outpost`. */
+  readonly outpostName: string;
   readonly listen: ListenAddress;
   /** Null when `metricsListen` is the empty string. */
   readonly metricsListen: ListenAddress | null;

@@ -10,14 +10,13 @@ import type { Logger } from '../observability/index.js';
 import { LoginStateCodec, type SessionStore } from '../sessions/index.js';
 import type { PolicyWatcher } from '../policy/index.js';
 import type { OutpostMeta } from '../upstream/index.js';
-import { VERSION } from '../version.js';
+import { OUTPOST_USER_AGENT } from '../version.js';
 import { CALLBACK_PATH, prepareApplication, type PreparedApplication } from './application.js';
 import type { LoginRuntime } from './login-runtime.js';
 import { redirectScopeOf } from './redirect.js';
 
 /** Seconds an API client is asked to wait after an IdP outage answered its request. */
 export const IDP_RETRY_AFTER_SECONDS = 5;
-const OUTPOST_NAME = 'portcullis';
 
 export interface WiringDeps {
   readonly config: Config;
@@ -52,7 +51,7 @@ export function wireApplications(deps: WiringDeps): Wiring {
       store: deps.sessions,
       secret: config.secret,
       cookieName: sessionCookieName,
-      lifetimeMs: config.sessions.lifetimeMs,
+      lifetimeMs: app.sessionLifetimeMs ?? config.sessions.lifetimeMs,
       onStoreTrouble: (error) =>
         deps.logger.warn({ app: app.name, err: error instanceof Error ? error.message : String(error) }, 'no session handed out: the session store did not answer'),
     });
@@ -71,7 +70,7 @@ export function wireApplications(deps: WiringDeps): Wiring {
     };
     return prepareApplication(app, {
       authenticators: authenticatorsFor(app, login, credentials, throttle, deps),
-      meta: metaFor(app, idps),
+      meta: metaFor(app, config.outpostName, idps),
       sessionCookieName,
       policy: deps.policies.live(app.name),
       login,
@@ -142,16 +141,16 @@ function loginThrottleFor(deps: WiringDeps): LoginThrottle | undefined {
   });
 }
 
-function metaFor(app: ApplicationConfig, idps: IdpDirectory): OutpostMeta {
+function metaFor(app: ApplicationConfig, outpostName: string, idps: IdpDirectory): OutpostMeta {
   const provider = idps.forApplication(app.name);
   return {
-    application: app.name,
-    outpost: OUTPOST_NAME,
-    provider: app.identity.clientId,
+    application: app.slug,
+    outpost: outpostName,
+    provider: app.providerName,
     // Known once discovery has run; the getter keeps the header current without a per-request lookup.
     get jwks() {
       return provider.jwksUri ?? '';
     },
-    version: VERSION,
+    version: OUTPOST_USER_AGENT,
   };
 }

@@ -5,7 +5,7 @@
 
 import * as oidc from 'openid-client';
 import { PortcullisError } from '../errors/index.js';
-import type { IdentityConfig } from '../config/index.js';
+import type { IdentityConfig, ProviderMetadata } from '../config/index.js';
 import type { JwksCache } from './jwks.js';
 import type { KeySets } from './key-sets.js';
 import { observedFetch, type Fetch, type IdpCallObserver, type IdpEndpoint } from './observed-fetch.js';
@@ -77,6 +77,25 @@ export class IdentityProvider {
     return this.#options.keySets.forUrl(this.#jwksUri);
   }
 
+  /** Given endpoints (authentik's API hands them out): the same configuration, no discovery call. */
+  #fromMetadata(metadata: ProviderMetadata, auth: oidc.ClientAuth): oidc.Configuration {
+    const { identity, timeoutMs } = this.#options;
+    const configuration = new oidc.Configuration(serverMetadata(identity.issuer, metadata), identity.clientId, undefined, auth);
+    configuration.timeout = timeoutMs / 1000;
+    configuration[oidc.customFetch] = this.fetch;
+    // Plain-http endpoints pass config validation only on loopback or with allowInsecureHttp.
+    if (Object.values(metadata).some((url) => typeof url === 'string' && url.startsWith('http:')) || identity.issuer.startsWith('http:')) {
+      oidc.allowInsecureRequests(configuration);
+    }
+    return this.#adopt(configuration);
+  }
+
+  #adopt(configuration: oidc.Configuration): oidc.Configuration {
+    this.#jwksUri = configuration.serverMetadata().jwks_uri;
+    this.#configuration = configuration;
+    return configuration;
+  }
+
   #endpointOf(url: string): IdpEndpoint {
     const metadata = this.#configuration?.serverMetadata();
     const target = url.split('?')[0];
@@ -97,6 +116,9 @@ export class IdentityProvider {
     const { identity, timeoutMs } = this.#options;
     const issuer = new URL(identity.issuer);
     const auth = identity.clientSecret === '' ? oidc.None() : oidc.ClientSecretPost(identity.clientSecret);
+    if (identity.metadata !== null) {
+      return this.#fromMetadata(identity.metadata, auth);
+    }
     try {
       const configuration = await oidc.discovery(issuer, identity.clientId, undefined, auth, {
         // openid-client counts in seconds and takes fractions: `idp: "500ms"` must mean 0.5 s, not
@@ -106,13 +128,17 @@ export class IdentityProvider {
         // Plain-http issuers are only accepted on loopback (enforced by config validation).
         ...(issuer.protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : {}),
       });
-      this.#jwksUri = configuration.serverMetadata().jwks_uri;
-      this.#configuration = configuration;
-      return configuration;
+      return this.#adopt(configuration);
     } catch (error) {
       throw new PortcullisError('PCL_IDP_DISCOVERY', `discovery of ${identity.issuer} failed: ${describe(error)}`, { cause: error });
     }
   }
+}
+
+/** Discovery metadata from configuration: the keys that are set, under their discovery names. */
+function serverMetadata(issuer: string, metadata: ProviderMetadata): oidc.ServerMetadata {
+  const entries = Object.entries(metadata).filter(([, value]) => value !== null && !(Array.isArray(value) && value.length === 0));
+  return { ...(Object.fromEntries(entries) as Partial<oidc.ServerMetadata>), issuer };
 }
 
 function describe(error: unknown): string {

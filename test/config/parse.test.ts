@@ -6,6 +6,8 @@ import { SECRET, app0, baseDoc, docWith, parseDoc, parseText } from './helpers.j
 const fixture = (name: string): string => readFileSync(new URL(`fixtures/${name}`, import.meta.url), 'utf8');
 
 const DEFAULT_IDENTITY_REST = {
+  allowInsecureHttp: false,
+  metadata: null,
   clientSecret: '',
   scopes: ['openid', 'profile', 'email', 'ak_proxy'],
   basicGrant: 'client_credentials',
@@ -14,6 +16,7 @@ const DEFAULT_IDENTITY_REST = {
 } as const;
 
 const DEFAULT_APPLICATION_REST = {
+  sessionLifetimeMs: null,
   mode: 'proxy',
   internalHostTlsVerify: true,
   cookieDomain: '',
@@ -30,6 +33,7 @@ describe('a minimal file', () => {
     const config = parseText(fixture('minimal.yaml'), { PORTCULLIS_SECRET: SECRET });
     const expected: Config = {
       source: '/etc/portcullis/portcullis.yaml',
+      outpostName: 'portcullis',
       listen: { host: '0.0.0.0', port: 9000 },
       metricsListen: { host: '127.0.0.1', port: 9300 },
       secret: SECRET,
@@ -48,6 +52,8 @@ describe('a minimal file', () => {
       applications: [
         {
           name: 'app',
+          slug: 'app',
+          providerName: 'portcullis',
           externalHost: 'http://app.localhost',
           internalHost: 'http://127.0.0.1:3000',
           ...DEFAULT_APPLICATION_REST,
@@ -65,6 +71,8 @@ describe('a full file', () => {
   it('gives exactly the typed result', () => {
     const identity: IdentityConfig = {
       issuer: 'https://auth.example.com/application/o/portcullis/',
+      allowInsecureHttp: false,
+      metadata: null,
       clientId: 'portcullis',
       clientSecret: 'client-secret',
       scopes: ['openid', 'email'],
@@ -74,6 +82,9 @@ describe('a full file', () => {
     };
     const grafana: ApplicationConfig = {
       name: 'grafana',
+      slug: 'grafana',
+      providerName: 'grafana',
+      sessionLifetimeMs: null,
       externalHost: 'https://grafana.example.com',
       mode: 'proxy',
       internalHost: 'http://127.0.0.1:3000/base',
@@ -95,6 +106,8 @@ describe('a full file', () => {
     };
     const wiki: ApplicationConfig = {
       name: 'wiki',
+      slug: 'wiki',
+      providerName: 'portcullis',
       externalHost: 'https://wiki.example.com:8443',
       internalHost: null,
       ...DEFAULT_APPLICATION_REST,
@@ -104,6 +117,7 @@ describe('a full file', () => {
     };
     const expected: Config = {
       source: '/etc/portcullis/portcullis.yaml',
+      outpostName: 'portcullis',
       listen: { host: '::1', port: 9443 },
       metricsListen: null,
       secret: SECRET,
@@ -226,6 +240,8 @@ describe('per-application identity', () => {
     );
     expect(config.applications[0]?.identity).toEqual({
       issuer: 'https://auth.example.com/o/default/',
+      allowInsecureHttp: false,
+      metadata: null,
       clientId: 'a',
       clientSecret: 'top-secret',
       scopes: ['openid'],
@@ -235,6 +251,8 @@ describe('per-application identity', () => {
     });
     expect(config.applications[1]?.identity).toEqual({
       issuer: 'https://auth.example.com/o/default/',
+      allowInsecureHttp: false,
+      metadata: null,
       clientId: 'default',
       clientSecret: 'top-secret',
       scopes: ['openid', 'profile'],

@@ -100,7 +100,7 @@ const CASES: readonly (readonly [string, Change, readonly (readonly [string, str
   [
     'issuer over http',
     identity({ issuer: 'http://auth.example.com/o/app/' }),
-    [['identity.issuer', 'must use https unless the host is loopback (localhost, 127.0.0.0/8, ::1), got "http://auth.example.com/o/app/"']],
+    [['identity.issuer', 'must use https unless the host is loopback (localhost, 127.0.0.0/8, ::1) or allowInsecureHttp is true, got "http://auth.example.com/o/app/"']],
   ],
   ['issuer not a URL', identity({ issuer: 'auth.example.com' }), [['identity.issuer', 'expected an http(s) URL, got "auth.example.com"']]],
   ['issuer with a query', identity({ issuer: 'https://auth.example.com/?tenant=a' }), [['identity.issuer', 'must not contain a query or fragment, got "https://auth.example.com/?tenant=a"']]],
@@ -134,7 +134,7 @@ const CASES: readonly (readonly [string, Change, readonly (readonly [string, str
   [
     'issuer overridden by an application',
     app({ identity: { issuer: 'http://idp.example.com' } }),
-    [['applications[0].identity.issuer', 'must use https unless the host is loopback (localhost, 127.0.0.0/8, ::1), got "http://idp.example.com"']],
+    [['applications[0].identity.issuer', 'must use https unless the host is loopback (localhost, 127.0.0.0/8, ::1) or allowInsecureHttp is true, got "http://idp.example.com"']],
   ],
   [
     'HS algorithm overridden by an application',
@@ -353,10 +353,6 @@ applications:
       { path: 'secret', message: 'must be at least 32 bytes, got 5 bytes' },
       { path: 'log.level', message: 'expected one of fatal, error, warn, info, debug, trace, silent, got "loud"' },
       { path: 'sessions.lifetime', message: 'expected a duration such as "500ms", "30s", "5m" or "1h30m", got "forever"' },
-      {
-        path: 'identity.issuer',
-        message: 'must use https unless the host is loopback (localhost, 127.0.0.0/8, ::1), got "http://auth.example.com"',
-      },
       { path: 'applications[0].name', message: 'expected a name matching ^[A-Za-z0-9][A-Za-z0-9._-]*$, got "bad name"' },
       {
         path: 'applications[0].externalHost',
@@ -365,6 +361,11 @@ applications:
       { path: 'applications[0].skipPathRegex[0]', message: 'expected a regular expression, got "(" (Unterminated group)' },
       { path: 'applications[0].colour', message: 'unknown key' },
       { path: 'identity.clientId', message: 'required' },
+      // Cross-key rules (https unless loopback or allowInsecureHttp) follow the single values.
+      {
+        path: 'identity.issuer',
+        message: 'must use https unless the host is loopback (localhost, 127.0.0.0/8, ::1) or allowInsecureHttp is true, got "http://auth.example.com"',
+      },
       { path: 'applications[0].internalHost', message: 'only used in proxy mode, but mode is forward_single' },
       { path: 'applications[1].internalHost', message: 'required in proxy mode' },
     ]);

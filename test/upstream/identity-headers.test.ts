@@ -89,7 +89,7 @@ async function expectAliceHeaders(seen: EchoRequest): Promise<void> {
   expect(onlyValue(seen, 'x-authentik-meta-outpost')).toBe('portcullis');
   expect(onlyValue(seen, 'x-authentik-meta-provider')).toBe('portcullis');
   expect(onlyValue(seen, 'x-authentik-meta-jwks')).toBe((await endpointsOf(stack.idp)).jwks_uri);
-  expect(onlyValue(seen, 'x-authentik-meta-version')).toMatch(/^\d+\.\d+\.\d+/);
+  expect(onlyValue(seen, 'x-authentik-meta-version')).toMatch(/^goauthentik\.io\/outpost\/\d+\.\d+\.\d+/);
 }
 
 function expectNoSpoofArrived(seen: EchoRequest): void {

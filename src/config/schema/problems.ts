@@ -37,6 +37,11 @@ export interface Context {
   readonly partial: boolean;
   /** The whole (interpolated) document, for schemas whose meaning depends on another block. */
   readonly root: unknown;
+  /**
+   * Set by a configuration source that supplies applications itself (authentik's API): an empty
+   * `applications` list then means "none yet", not a mistake.
+   */
+  readonly applicationsMayBeEmpty?: boolean;
 }
 
 const MAX_SHOWN = 80;

@@ -1,15 +1,15 @@
 /** One entry of `applications`: an external host Portcullis protects, and how. */
 
 import { list } from '../schema/collections.js';
-import { peek } from '../schema/core.js';
-import { field, object } from '../schema/object.js';
+import { peek, type Schema } from '../schema/core.js';
+import { field, object, renamed } from '../schema/object.js';
 import type { Partly } from '../schema/object.js';
 import { cookieDomain, httpUrl, isUnderDomain } from '../schema/network.js';
 import type { Path } from '../schema/path.js';
 import { isPlainObject } from '../schema/plain.js';
 import { INVALID } from '../schema/problems.js';
 import type { Context } from '../schema/problems.js';
-import { boolean, enumOf, regex, string } from '../schema/scalars.js';
+import { boolean, duration, enumOf, regex, string } from '../schema/scalars.js';
 import { additionalHeaders } from './headers.js';
 import { identityOverrides } from './identity.js';
 
@@ -18,6 +18,12 @@ const name = string({
   pattern: { re: /^[A-Za-z0-9][A-Za-z0-9._-]*$/, expected: 'a name matching ^[A-Za-z0-9][A-Za-z0-9._-]*$' },
 });
 const externalHost = httpUrl({ form: 'origin' });
+const durationOrDefault = duration();
+/** "" (the default) means the top-level value. */
+const nullableDuration: Schema<number | null> = {
+  type: 'duration',
+  parse: (value, at, ctx) => (value === '' ? null : durationOrDefault.parse(value, at, ctx)),
+};
 const attribute = string({ nonEmpty: true });
 
 const headerAuth = object({
@@ -57,6 +63,24 @@ const policies = object({
 
 const fields = {
   name: field(name, { required: true, description: 'Unique; used in realms, metrics and headers.' }),
+  slug: field(string({ type: 'slug' }), {
+    default: '',
+    defaultText: 'the name',
+    description: 'The application\'s slug, sent as `X-authentik-meta-app` (authentik: the application slug).',
+  }),
+  providerName: field(string(), {
+    default: '',
+    defaultText: 'the clientId',
+    description: 'Sent as `X-authentik-meta-provider` (authentik: the provider\'s name).',
+  }),
+  sessionLifetime: renamed(
+    'sessionLifetimeMs',
+    field(nullableDuration, {
+      default: '',
+      defaultText: '`sessions.lifetime`',
+      description: 'Upper bound of this application\'s sessions (authentik: the provider\'s access token validity).',
+    }),
+  ),
   externalHost: field(externalHost, { required: true, description: 'Public origin (`https://app.example.com`), no path.' }),
   mode: field(enumOf(['proxy', 'forward_single', 'forward_domain']), {
     default: 'proxy',
@@ -139,6 +163,8 @@ export function checkUnique(at: Path, ctx: Context, raw: readonly unknown[]): vo
 }
 
 export const applications = list(application, {
-  nonEmpty: 'expected at least one application',
-  check: (_items, at, ctx, raw) => checkUnique(at, ctx, raw),
+  check: (_items, at, ctx, raw) => {
+    if (raw.length === 0 && ctx.applicationsMayBeEmpty !== true) ctx.problems.add(at, 'expected at least one application');
+    checkUnique(at, ctx, raw);
+  },
 });

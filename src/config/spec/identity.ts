@@ -7,13 +7,14 @@ import type { IdentityConfig } from '../types.js';
 import { list } from '../schema/collections.js';
 import { leaf, parseValue } from '../schema/core.js';
 import type { Schema } from '../schema/core.js';
-import { field, object } from '../schema/object.js';
+import { field, object, type Partly } from '../schema/object.js';
 import { mergeLayers } from '../schema/merge.js';
+import { isLoopbackHostname } from '../schema/ip.js';
 import { httpUrl } from '../schema/network.js';
-import { ROOT } from '../schema/path.js';
+import { ROOT, type Path } from '../schema/path.js';
 import { isPlainObject } from '../schema/plain.js';
-import { INVALID, show } from '../schema/problems.js';
-import { enumOf, string } from '../schema/scalars.js';
+import { INVALID, show, type Context } from '../schema/problems.js';
+import { boolean, enumOf, string } from '../schema/scalars.js';
 
 export const JWS_ALGORITHMS: readonly string[] = [
   'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'HS256', 'HS384', 'HS512',
@@ -62,12 +63,48 @@ const claims = object({
   }),
 });
 
+const endpoint = httpUrl({ form: 'exact', emptyAsNull: true });
+const endpointField = (description: string) => field(endpoint, { default: '', description });
+
+/**
+ * The IdP's metadata as its discovery document would give it (OpenID Connect Discovery 1.0 §3,
+ * same key names), for IdPs reached without discovery: authentik's API hands every provider its
+ * endpoints this way.
+ */
+const metadata = object({
+  authorization_endpoint: endpointField('Where browsers are sent to log in.'),
+  token_endpoint: endpointField('Token endpoint (code exchange, refresh, Basic grants).'),
+  userinfo_endpoint: endpointField('UserInfo endpoint.'),
+  end_session_endpoint: endpointField('RP-initiated logout.'),
+  introspection_endpoint: endpointField('Token introspection (RFC 7662).'),
+  revocation_endpoint: endpointField('Token revocation (RFC 7009).'),
+  jwks_uri: endpointField('The signing keys.'),
+  id_token_signing_alg_values_supported: field(list(algorithm), { default: [], description: 'Algorithms the IdP signs ID tokens with.' }),
+  token_endpoint_auth_methods_supported: field(list(string({ nonEmpty: true })), { default: [], description: 'Client authentication methods the token endpoint takes.' }),
+});
+
+/** `null` when absent: the metadata is then discovered. */
+const optionalMetadata: Schema<IdentityConfig['metadata']> = {
+  type: 'mapping (OpenID Connect discovery metadata)',
+  fields: metadata.fields,
+  parse: (value, at, ctx) => (value === null ? null : metadata.parse(value, at, ctx)),
+};
+
 export const identity = object(
   {
-    issuer: field(httpUrl({ form: 'exact', httpsUnlessLoopback: true }), {
+    issuer: field(httpUrl({ form: 'exact' }), {
       required: true,
       description:
-        'OpenID Connect issuer URL, exactly as the IdP writes `iss`; https unless the host is loopback. Here or in every application.',
+        'OpenID Connect issuer URL, exactly as the IdP writes `iss`; https unless the host is loopback (or `allowInsecureHttp`). Here or in every application.',
+    }),
+    allowInsecureHttp: field(boolean(), {
+      default: false,
+      description: 'Accept plain-http IdP URLs on hosts that are not loopback: only where the network to the IdP is trusted.',
+    }),
+    metadata: field(optionalMetadata, {
+      default: null,
+      defaultText: 'discovered',
+      description: 'The IdP\'s endpoints, as its discovery document names them; given, no discovery call is made.',
     }),
     clientId: field(string({ nonEmpty: true }), {
       required: true,
@@ -94,6 +131,7 @@ export const identity = object(
   },
   {
     check(value, at, ctx) {
+      checkPlainHttp(value, at, ctx);
       if (value.clientSecret !== '' || value.bearer === INVALID) return;
       value.bearer.algorithms.forEach((alg, i) => {
         // HMAC algorithms are keyed by the client secret; without one any key would do.
@@ -104,6 +142,21 @@ export const identity = object(
     },
   },
 );
+
+/** Tokens and client secrets cross this link: plain http only to loopback, unless opted out loudly. */
+function checkPlainHttp(value: Partly<Pick<IdentityConfig, 'issuer' | 'allowInsecureHttp' | 'metadata'>>, at: Path, ctx: Context): void {
+  if (value.allowInsecureHttp !== false) return;
+  const urls: [Path, unknown][] = [[at.key('issuer'), value.issuer]];
+  if (value.metadata !== null && value.metadata !== INVALID) {
+    for (const [key, url] of Object.entries(value.metadata)) urls.push([at.key('metadata').key(key), url]);
+  }
+  for (const [path, url] of urls) {
+    if (typeof url !== 'string' || !url.startsWith('http:')) continue;
+    if (!isLoopbackHostname(new URL(url).hostname)) {
+      ctx.problems.add(path, `must use https unless the host is loopback (localhost, 127.0.0.0/8, ::1) or allowInsecureHttp is true, got ${show(url)}`);
+    }
+  }
+}
 
 const IDENTITY_PATH = ROOT.key('identity');
 

@@ -93,6 +93,10 @@ export const root = object(
       default: '127.0.0.1:9300',
       description: '`/metrics`, `/healthz`, `/readyz`; `""` disables.',
     }),
+    outpostName: field(string({ nonEmpty: true }), {
+      default: 'portcullis',
+      description: 'Sent as `X-authentik-meta-outpost` (authentik: the outpost\'s name).',
+    }),
     secret: field(string({ type: 'string (secret)', secret: true, minBytes: 32 }), {
       required: true,
       description: 'At least 32 bytes; signs cookies and state, keys the credential cache. Never shown in messages.',
