@@ -15,7 +15,7 @@ import {
   newSessionId,
 } from './record.js';
 import { slidingCount, windowPosition } from './sliding-window.js';
-import { LOCK_BUSY } from './store.js';
+import { LOCK_BUSY, sidKeysOf } from './store.js';
 import type { Clock, LockBusy, NewSession, RandomBytes, SessionRecord, SessionStore } from './store.js';
 
 export interface MemoryStoreOptions {
@@ -52,6 +52,8 @@ export class MemorySessionStore implements SessionStore {
   readonly #sessions = new Map<string, SessionRecord>();
   /** userKey → ids; a user's entry is dropped with their last session, so it never outgrows #sessions. */
   readonly #byUser = new Map<string, Set<string>>();
+  /** IdP session id → ids, kept like #byUser. */
+  readonly #bySid = new Map<string, Set<string>>();
   readonly #locks = new Map<string, Lock>();
   readonly #counters = new Map<string, Counter>();
   readonly #sweeper: NodeJS.Timeout | undefined;
@@ -114,7 +116,10 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async deleteForUser(application: string, sub: string): Promise<number> {
-    const ids = this.#byUser.get(userKey(application, sub));
+    return this.#deleteAll(this.#byUser.get(userKey(application, sub)));
+  }
+
+  #deleteAll(ids: ReadonlySet<string> | undefined): number {
     if (ids === undefined) return 0;
     let ended = 0;
     for (const id of [...ids]) {
@@ -123,6 +128,10 @@ export class MemorySessionStore implements SessionStore {
       if (record !== undefined) this.#remove(record);
     }
     return ended;
+  }
+
+  async deleteForSid(sessionId: string): Promise<number> {
+    return this.#deleteAll(this.#bySid.get(sessionId));
   }
 
   async withLock<T>(key: string, ttlMs: number, fn: () => Promise<T>): Promise<T | LockBusy> {
@@ -190,25 +199,34 @@ export class MemorySessionStore implements SessionStore {
   }
 
   #index(record: SessionRecord): void {
-    const key = userKey(record.application, record.sub);
-    const ids = this.#byUser.get(key);
-    if (ids === undefined) this.#byUser.set(key, new Set([record.id]));
-    else ids.add(record.id);
+    addTo(this.#byUser, userKey(record.application, record.sub), record.id);
+    for (const key of sidKeysOf(record)) addTo(this.#bySid, key, record.id);
   }
 
   #remove(record: SessionRecord): void {
     this.#sessions.delete(record.id);
-    const key = userKey(record.application, record.sub);
-    const ids = this.#byUser.get(key);
-    if (ids === undefined) return;
-    ids.delete(record.id);
-    if (ids.size === 0) this.#byUser.delete(key);
+    removeFrom(this.#byUser, userKey(record.application, record.sub), record.id);
+    for (const key of sidKeysOf(record)) removeFrom(this.#bySid, key, record.id);
   }
 
   #evictLeastRecentlyUsed(): void {
     const record = this.#sessions.get(firstKey(this.#sessions));
     if (record !== undefined) this.#remove(record);
   }
+}
+
+function addTo(index: Map<string, Set<string>>, key: string, id: string): void {
+  const ids = index.get(key);
+  if (ids === undefined) index.set(key, new Set([id]));
+  else ids.add(id);
+}
+
+/** An entry is dropped with its last id, so an index never outgrows the sessions. */
+function removeFrom(index: Map<string, Set<string>>, key: string, id: string): void {
+  const ids = index.get(key);
+  if (ids === undefined) return;
+  ids.delete(id);
+  if (ids.size === 0) index.delete(key);
 }
 
 /** JSON keeps the pair unambiguous whatever characters an application name or sub holds. */

@@ -27,6 +27,7 @@ export function observeStore(store: SessionStore, observer: StoreObserver): Sess
     update: (record: SessionRecord) => timed('update', () => store.update(record)),
     delete: (id: string) => timed('delete', () => store.delete(id)),
     deleteForUser: (application: string, sub: string) => timed('delete_for_user', () => store.deleteForUser(application, sub)),
+    deleteForSid: (sid: string) => timed('delete_for_sid', () => store.deleteForSid(sid)),
     withLock: <T>(key: string, ttlMs: number, fn: () => Promise<T>): Promise<T | LockBusy> => store.withLock(key, ttlMs, fn),
     hit: (key: string, windowMs: number) => timed('hit', () => store.hit(key, windowMs)),
     ping: () => timed('ping', () => store.ping()),

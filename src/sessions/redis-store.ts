@@ -24,7 +24,7 @@ import type { RedisConnection } from './redis-client.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from './redis-client.js';
 import { HIT_COUNTER, INDEX_SESSION, RELEASE_LOCK, TAKE_USER_SESSIONS } from './redis-scripts.js';
 import { slidingCount, windowPosition } from './sliding-window.js';
-import { LOCK_BUSY } from './store.js';
+import { LOCK_BUSY, sidKeysOf } from './store.js';
 import type { Clock, LockBusy, NewSession, RandomBytes, SessionData, SessionRecord, SessionStore } from './store.js';
 
 export interface RedisStoreOptions {
@@ -83,6 +83,7 @@ export class RedisSessionStore implements SessionStore {
       const record: SessionRecord = { ...pickNew(input), id: newSessionId(this.#randomBytes), createdAt, expiresAt };
       // Index first: a session that exists is always found by sign-out, even mid-create.
       await this.#eval('create', INDEX_SESSION, index, record.id, expiresAt, createdAt, 'add');
+      for (const key of sidKeysOf(record)) await this.#eval('create', INDEX_SESSION, this.#sidKey(key), record.id, expiresAt, createdAt, 'add');
       const stored = await this.#call('create', 'SET', this.#sessionKey(record.id), this.#seal(record), 'PX', ttl(expiresAt, createdAt), 'NX');
       if (stored === 'OK') return record;
       await this.#call('create', 'ZREM', index, record.id);
@@ -120,13 +121,23 @@ export class RedisSessionStore implements SessionStore {
     const record = await this.#load('delete', id);
     await this.#call('delete', 'DEL', this.#sessionKey(id));
     if (record !== null) await this.#call('delete', 'ZREM', this.#userKey(record.application, record.sub), id);
+    for (const key of record === null ? [] : sidKeysOf(record)) await this.#call('delete', 'ZREM', this.#sidKey(key), id);
   }
 
   async deleteForUser(application: string, sub: string): Promise<number> {
-    const ids = await this.#eval('deleteForUser', TAKE_USER_SESSIONS, this.#userKey(application, sub));
-    if (!Array.isArray(ids)) throw unexpectedReply('deleteForUser');
+    return this.#takeAll('deleteForUser', this.#userKey(application, sub));
+  }
+
+  async deleteForSid(sessionId: string): Promise<number> {
+    // The other indexes may keep the ids for a while; they name deleted keys, which deletes nothing.
+    return this.#takeAll('deleteForSid', this.#sidKey(sessionId));
+  }
+
+  async #takeAll(operation: 'deleteForUser' | 'deleteForSid', index: string): Promise<number> {
+    const ids = await this.#eval(operation, TAKE_USER_SESSIONS, index);
+    if (!Array.isArray(ids)) throw unexpectedReply(operation);
     // One DEL per key: session keys live in different cluster slots.
-    const deleted = await Promise.all(ids.map((id) => this.#call('deleteForUser', 'DEL', this.#sessionKey(String(id)))));
+    const deleted = await Promise.all(ids.map((id) => this.#call(operation, 'DEL', this.#sessionKey(String(id)))));
     return deleted.filter((count) => count === 1).length;
   }
 
@@ -165,6 +176,11 @@ export class RedisSessionStore implements SessionStore {
 
   #sessionKey(id: string): string {
     return `${this.#prefix}session:${id}`;
+  }
+
+  /** The IdP session's index; the digest is keyed like the user index's (no sid in plaintext). */
+  #sidKey(sid: string): string {
+    return `${this.#prefix}sid:{${this.#cipher.userDigest('', sid)}}`;
   }
 
   #userKey(application: string, sub: string): string {

@@ -4,6 +4,8 @@
  * (shared by replicas). Both pass the same contract suite (test/sessions/store-contract.ts).
  */
 
+import { createHash } from 'node:crypto';
+
 /** A value that survives a JSON round trip unchanged (claims and attributes come from JSON). */
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
@@ -70,6 +72,12 @@ export interface SessionStore {
   /** Ends every session of `sub` for `application`; returns how many live sessions ended. */
   deleteForUser(application: string, sub: string): Promise<number>;
   /**
+   * Ends every session, of any application, whose tokens' `sid` claim is `sessionId` or hashes
+   * to it (hex SHA-256): the IdP ended that session (authentik's session-end event sends the
+   * one or the other, back-channel logout the `sid` itself). Returns how many live sessions ended.
+   */
+  deleteForSid(sessionId: string): Promise<number>;
+  /**
    * Runs `fn` while holding `key` (shared by all replicas of a shared store), or returns
    * `LOCK_BUSY` at once if someone holds it. The lock expires after `ttlMs` even if `fn` hangs.
    */
@@ -83,3 +91,9 @@ export interface SessionStore {
 
 export type Clock = () => number;
 export type RandomBytes = (size: number) => Buffer;
+
+/** The keys `deleteForSid` finds a record under: its `sid` claim and that claim's hex SHA-256. */
+export function sidKeysOf(record: Pick<SessionRecord, 'identity'>): readonly string[] {
+  const sid = record.identity.claims['sid'];
+  return typeof sid === 'string' && sid !== '' ? [sid, createHash('sha256').update(sid, 'utf8').digest('hex')] : [];
+}

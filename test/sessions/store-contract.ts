@@ -3,6 +3,7 @@
  * Store files call `sessionStoreContract(harness)` inside their own describe block.
  */
 
+import { createHash } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { LOCK_BUSY } from '../../src/sessions/index.js';
 import { isSessionId } from '../../src/sessions/record.js';
@@ -164,6 +165,29 @@ export function sessionStoreContract(harness: StoreHarness): void {
       expect(await store.get(otherApp.id, 'wiki')).not.toBeNull();
       expect(await store.get(otherUser.id, 'grafana')).not.toBeNull();
       expect(await store.deleteForUser('grafana', 'user-1')).toBe(0);
+    });
+
+    it('deleteForSid ends the sessions of that IdP session in every application, and nothing else', async () => {
+      const store = open();
+      const at = harness.now() + HOUR;
+      const withSid = (sid: string) => sampleIdentity({ claims: { sub: 'user-1', sid } });
+      const app = await store.create(newSession('grafana', 'user-1', at, withSid('idp-session-1')));
+      const wiki = await store.create(newSession('wiki', 'user-1', at, withSid('idp-session-1')));
+      const otherSession = await store.create(newSession('grafana', 'user-1', at, withSid('idp-session-2')));
+      const noSid = await store.create(newSession('grafana', 'user-1', at));
+      expect(await store.deleteForSid('idp-session-1')).toBe(2);
+      expect(await store.get(app.id, 'grafana')).toBeNull();
+      expect(await store.get(wiki.id, 'wiki')).toBeNull();
+      expect(await store.get(otherSession.id, 'grafana')).not.toBeNull();
+      expect(await store.get(noSid.id, 'grafana')).not.toBeNull();
+      expect(await store.deleteForSid('idp-session-1')).toBe(0);
+      // authentik's session-end event may name the sid by its hex SHA-256.
+      expect(await store.deleteForSid(createHash('sha256').update('idp-session-2').digest('hex'))).toBe(1);
+      expect(await store.get(otherSession.id, 'grafana')).toBeNull();
+      // A session deleted one by one leaves nothing behind for its sid.
+      const again = await store.create(newSession('grafana', 'user-1', at, withSid('idp-session-3')));
+      await store.delete(again.id);
+      expect(await store.deleteForSid('idp-session-3')).toBe(0);
     });
 
     it('keeps users apart whatever characters application and sub contain', async () => {
