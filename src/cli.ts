@@ -4,6 +4,7 @@
  * reads `process.env` and argv; everything below it receives values.
  */
 
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { loadConfig } from './config/index.js';
@@ -14,6 +15,8 @@ const USAGE = `Usage: portcullis <command> [options]
 Commands:
   run            Start the gateway
                    --config FILE   configuration file (default: $PORTCULLIS_CONFIG or ./portcullis.yaml)
+                   With AUTHENTIK_HOST and AUTHENTIK_TOKEN set, the applications come from
+                   authentik's API (like authentik's outposts); the file, if any, adds local settings.
   check-config   Validate a configuration file and print "ok" or every problem
                    --config FILE
                    --connect       also ask each IdP for discovery and each upstream for an
@@ -92,9 +95,21 @@ async function checkConfigCommand(args: string[]): Promise<number> {
 }
 
 async function runCommand(args: string[]): Promise<number> {
+  const { wantsAuthentik, authentikSettingsFrom } = await import('./authentik/index.js');
+  if (wantsAuthentik(process.env)) {
+    const { runWithAuthentik } = await import('./run.js');
+    // Configured by authentik: a configuration file, if named or present, adds local settings.
+    const file = configPath(args);
+    const named = hasConfigOption(args) || process.env.PORTCULLIS_CONFIG !== undefined;
+    return runWithAuthentik(authentikSettingsFrom(process.env), named || existsSync(file) ? file : null, process.env);
+  }
   const { runGateway } = await import('./run.js');
   const config = await loadConfig(configPath(args), process.env);
   return runGateway(config);
+}
+
+function hasConfigOption(args: string[]): boolean {
+  return args.some((arg) => arg === '--config' || arg === '-c' || arg.startsWith('--config='));
 }
 
 async function devIdpCommand(args: string[]): Promise<number> {

@@ -3,7 +3,9 @@
  * SIGTERM/SIGINT.
  */
 
-import { loadConfig, type Config } from './config/index.js';
+import { Registry } from 'prom-client';
+import { AuthentikSource, localSettingsConfig, OutpostMetrics, type AuthentikSettings } from './authentik/index.js';
+import { loadConfig, readConfigDocument, type Config, type ConfigDocument } from './config/index.js';
 import { formatProblems, ValidationError } from './errors/index.js';
 import { createGateway, type Gateway } from './gateway/index.js';
 import { createLogger, type Logger } from './observability/index.js';
@@ -34,6 +36,74 @@ export async function runGateway(config: Config): Promise<number> {
   const signal = await untilSignal();
   process.off('SIGHUP', onHangUp);
   logger.info({ signal }, 'draining in-flight requests');
+  await gateway.close();
+  logger.info('stopped');
+  logger.flush();
+  return 0;
+}
+
+/**
+ * `portcullis run` configured by authentik's API (DESIGN.md §4a): the gateway starts with the
+ * local settings and no application, and takes each configuration the source assembles.
+ * `/readyz` stays not ready until one was applied. SIGUSR1 re-fetches; SIGHUP re-reads the local
+ * file and re-fetches.
+ */
+export async function runWithAuthentik(settings: AuthentikSettings, configFile: string | null, env: Readonly<Record<string, string | undefined>>): Promise<number> {
+  const readLocal = (): Promise<ConfigDocument | null> => (configFile === null ? Promise.resolve(null) : readConfigDocument(configFile, env));
+  const build = env.GIT_BUILD_HASH ?? '';
+  // The local settings alone (no provider yet) decide listeners, sessions and logging.
+  const bootstrap = localSettingsConfig(settings, await readLocal());
+  const logger = createLogger({ config: bootstrap.log });
+  let source: AuthentikSource | null = null;
+  let metrics: OutpostMetrics | null = null;
+  const gateway = await createGateway({
+    config: bootstrap,
+    logger,
+    ready: () => source?.configured ?? false,
+    registerMetrics: (registry) => {
+      metrics = new OutpostMetrics(registry, build);
+    },
+  });
+  const outpostMetrics = metrics ?? new OutpostMetrics(new Registry(), build);
+  const sourceFor = (local: ConfigDocument | null): AuthentikSource =>
+    new AuthentikSource({
+      settings,
+      local,
+      log: logger,
+      metrics: outpostMetrics,
+      buildHash: build,
+      apply: async ({ config }) => {
+        await gateway.reload(config);
+      },
+      endSessions: (sessionId) => gateway.endSessionsOf(sessionId),
+    });
+  source = sourceFor(await readLocal());
+  const urls = await gateway.listen();
+  logger.info({ version: VERSION, gateway: urls.gateway, health: urls.health, authentik: settings.host.origin, instance: source.instanceUuid }, 'portcullis started');
+  source.start();
+  const onRefresh = (): void => {
+    void source?.refresh();
+  };
+  const onHangUp = (): void => {
+    readLocal().then(
+      async (local) => {
+        await source?.close();
+        source = sourceFor(local);
+        source.start();
+      },
+      (error: unknown) => {
+        const problems = error instanceof ValidationError ? formatProblems(error.problems) : error instanceof Error ? error.message : String(error);
+        logger.error({ problems }, 'configuration reload refused; nothing changed');
+      },
+    );
+  };
+  process.on('SIGUSR1', onRefresh);
+  process.on('SIGHUP', onHangUp);
+  const signal = await untilSignal();
+  process.off('SIGUSR1', onRefresh);
+  process.off('SIGHUP', onHangUp);
+  logger.info({ signal }, 'draining in-flight requests');
+  await source.close();
   await gateway.close();
   logger.info('stopped');
   logger.flush();

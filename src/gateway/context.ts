@@ -46,8 +46,15 @@ export type AnyRequest = FastifyRequest<RequestGenericInterface, RawServerBase>;
 export type AnyReply = FastifyReply<RouteGenericInterface, RawServerBase>;
 
 const MAX_HOST_IN_MESSAGE = 100;
+const PING_PATH = '/outpost.goauthentik.io/ping';
+/** While a configuration source has delivered no application yet (authentik's API unreachable). */
+const NOT_CONFIGURED_RETRY_SECONDS = 3;
 
-export function installRouting(app: FastifyInstance, router: HostRouter): void {
+function isPing(rawUrl: string): boolean {
+  return rawUrl.startsWith(PING_PATH) && (rawUrl.length === PING_PATH.length || rawUrl[PING_PATH.length] === '?');
+}
+
+export function installRouting(app: FastifyInstance, router: Pick<HostRouter, 'resolve' | 'size'>): void {
   app.decorateRequest('portcullis', null);
   installContinue(app);
   // Callback-style hooks here and below: every request runs them, and an async hook costs a
@@ -59,7 +66,18 @@ export function installRouting(app: FastifyInstance, router: HostRouter): void {
       sendError(reply, wantsHtml, framing);
       return;
     }
+    const rawUrl = request.raw.url ?? '/';
+    if (isPing(rawUrl)) {
+      // Container and Kubernetes probes reach the pod by address, with any Host and method.
+      reply.code(204).header('cache-control', 'no-store').send();
+      return;
+    }
     const application = router.resolve(request.host);
+    if (application === undefined && router.size === 0) {
+      reply.header('retry-after', String(NOT_CONFIGURED_RETRY_SECONDS));
+      sendError(reply, wantsHtml, { status: 503, error: 'not_configured', message: 'No application is configured yet.' });
+      return;
+    }
     if (application === undefined) {
       const host = request.host.slice(0, MAX_HOST_IN_MESSAGE);
       sendError(reply, false, {
@@ -69,7 +87,6 @@ export function installRouting(app: FastifyInstance, router: HostRouter): void {
       });
       return;
     }
-    const rawUrl = request.raw.url ?? '/';
     const queryAt = rawUrl.indexOf('?');
     const rawPath = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt);
     const query = queryAt === -1 ? '' : rawUrl.slice(queryAt);

@@ -9,6 +9,8 @@ import type { PreparedApplication } from './application.js';
 export interface HostRouter {
   /** `host` as the client sent it (Host, or X-Forwarded-Host from a trusted proxy). */
   resolve(host: string): PreparedApplication | undefined;
+  /** How many applications it routes to (0 while a configuration source has delivered none). */
+  readonly size: number;
 }
 
 // RFC 3986 reg-name / IPv4 / bracketed IPv6, with an optional port. Anything else cannot
@@ -48,6 +50,7 @@ export function createHostRouter(applications: readonly PreparedApplication[]): 
   }
   // Longest domain first, so `a.example.com` wins over `example.com`.
   domains.sort((a, b) => b.suffix.length - a.suffix.length);
+  const only = applications.length === 1 ? applications[0] : undefined;
 
   const lookup = (rawHost: string): PreparedApplication | undefined => {
     const host = normalizeHost(rawHost);
@@ -63,13 +66,16 @@ export function createHostRouter(applications: readonly PreparedApplication[]): 
     if (named !== undefined) {
       return named;
     }
-    return domains.find((d) => hostname === d.bare || hostname.endsWith(d.suffix))?.app;
+    // With one application every well-formed Host is its (DESIGN.md §5, as authentik's outpost):
+    // probes and clients that reach the pod by address still get the application.
+    return domains.find((d) => hostname === d.bare || hostname.endsWith(d.suffix))?.app ?? only;
   };
   // Every request is routed, nearly always by one of a few Host spellings: answers are
   // remembered per spelling. Bounded, so a client inventing hosts cannot grow it: when full it
   // starts over.
   const answers = new Map<string, PreparedApplication | null>();
   return {
+    size: applications.length,
     resolve(rawHost) {
       const known = answers.get(rawHost);
       if (known !== undefined) {

@@ -4,6 +4,7 @@
  */
 
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import type { CredentialCache } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import type { IdpCallObserver, IdpDirectory } from '../idp/index.js';
@@ -25,6 +26,10 @@ export interface GatewayOptions {
   readonly logger: Logger;
   /** A session store to use instead of the configured one (tests); the gateway closes it. */
   readonly sessionStore?: SessionStore;
+  /** A further condition of `/readyz` (a configuration source that has not delivered yet). */
+  readonly ready?: () => boolean;
+  /** Extra metrics collected with the gateway's own (the configuration source's). */
+  readonly registerMetrics?: (registry: Registry) => void;
 }
 
 export interface ReloadResult {
@@ -49,11 +54,14 @@ export interface Gateway {
    * started with. Rejects, changing nothing, when the new policies do not validate.
    */
   reload(next: Config): Promise<ReloadResult>;
+  /** Ends every session whose IdP session (`sid`) the IdP ended; resolves with how many ended. */
+  endSessionsOf(sessionId: string): Promise<number>;
 }
 
-export async function createGateway({ config, logger, sessionStore }: GatewayOptions): Promise<Gateway> {
+export async function createGateway({ config, logger, sessionStore, ready, registerMetrics }: GatewayOptions): Promise<Gateway> {
   const trust = compileTrust(config.trustedProxies);
   const metrics = createMetrics({ cache: () => runtime.credentials });
+  registerMetrics?.(metrics.registry);
   const idpObserver: IdpCallObserver = {
     record: (endpoint, ok, seconds) => {
       metrics.idpRequests.inc({ endpoint, result: ok ? 'ok' : 'error' });
@@ -103,12 +111,20 @@ export async function createGateway({ config, logger, sessionStore }: GatewayOpt
   for (const method of EXTRA_METHODS) {
     server.addHttpMethod(method, { hasBody: true });
   }
-  installRouting(server, { resolve: (host) => runtime.router.resolve(host) });
+  installRouting(server, {
+    resolve: (host) => runtime.router.resolve(host),
+    get size() {
+      return runtime.router.size;
+    },
+  });
   installAccessLog(server, metrics);
   await server.register(reservedEndpoints, { trust });
   await server.register(proxyMode, { applications: () => runtime.applications, timeouts: config.timeouts, trust, metrics });
 
-  const health = config.metricsListen === null ? null : createHealthServer({ isReady: () => !draining && runtime.idps.isReady(), metrics });
+  const health = config.metricsListen === null ? null : createHealthServer({
+          isReady: () => !draining && (ready?.() ?? true) && runtime.idps.isReady(),
+          metrics,
+        });
 
   return {
     get idps() {
@@ -127,6 +143,7 @@ export async function createGateway({ config, logger, sessionStore }: GatewayOpt
       closeRuntime(old);
       return { applied: true, restartNeeded };
     },
+    endSessionsOf: (sessionId) => sessions.deleteForSid(sessionId),
     async listen() {
       runtime.idps.startDiscovery();
       const gateway = await server.listen({ host: config.listen.host, port: config.listen.port });

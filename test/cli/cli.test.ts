@@ -222,9 +222,10 @@ describe('portcullis run and SIGHUP', () => {
       const first = await request(`${url}/one`, { headers: { host: 'app.test' } });
       await first.body.text();
       await waitFor(/"path":"\/one"/);
+      // One application serves every Host; two route by Host, and a third name is unknown.
       const before = await request(`${url}/x`, { headers: { host: 'other.test' } });
       await before.body.text();
-      expect(before.statusCode).toBe(400);
+      expect(before.statusCode).toBe(200);
       const added = `  - name: other\n    externalHost: "http://other.test"\n    internalHost: "${echo.url}"\n    skipPathRegex: ["^/"]\n`;
       writeConfig('hup.yaml', `${GOOD}${added}\nlog: { level: warn }\n`);
       child.kill('SIGHUP');
@@ -232,6 +233,9 @@ describe('portcullis run and SIGHUP', () => {
       const other = await request(`${url}/x`, { headers: { host: 'other.test' } });
       expect(other.statusCode).toBe(200);
       expect(JSON.parse(await other.body.text())).toMatchObject({ url: '/x' });
+      const unknown = await request(`${url}/x`, { headers: { host: 'third.test' } });
+      await unknown.body.text();
+      expect(unknown.statusCode).toBe(400);
       const second = await request(`${url}/two`, { headers: { host: 'app.test' } });
       expect(second.statusCode).toBe(200);
       await second.body.text();

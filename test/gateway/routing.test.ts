@@ -22,11 +22,36 @@ async function get(path: string, headers: Record<string, string> = {}) {
 }
 
 describe('host routing', () => {
-  it('answers an unknown host with a JSON 400 naming the host', async () => {
-    const res = await get('/', { host: 'other.test' });
-    expect(res.status).toBe(400);
-    expect(res.headers['content-type']).toMatch(/application\/json/);
-    expect(JSON.parse(res.text)).toEqual({ error: 'unknown_host', message: 'no application is configured for host "other.test"' });
+  it('with one application, serves it on every well-formed Host (as authentik does)', async () => {
+    const res = await get('/public/x', { host: 'other.test' });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toMatchObject({ url: '/public/x' });
+    expect((await get('/public/x', { host: '10.1.2.3:9000' })).status).toBe(200);
+  });
+
+  it('with several applications, answers an unknown host with a JSON 400 naming the host', async () => {
+    const second = `  - name: second\n    externalHost: "http://second.test"\n    internalHost: "${echo.url}"\n    skipPathRegex: ["^/"]\n`;
+    const two = await startGateway(`${proxyConfig({ upstream: echo.url, extra: 'skipPathRegex: ["^/"]' })}${second}`);
+    try {
+      const res = await request(`${two.url}/`, { headers: { host: 'other.test' } });
+      const text = await res.body.text();
+      expect(res.statusCode).toBe(400);
+      expect(res.headers['content-type']).toMatch(/application\/json/);
+      expect(JSON.parse(text)).toEqual({ error: 'unknown_host', message: 'no application is configured for host "other.test"' });
+      const known = await request(`${two.url}/x`, { headers: { host: 'second.test' } });
+      expect(known.statusCode).toBe(200);
+      expect(JSON.parse(await known.body.text())).toMatchObject({ url: '/x' });
+    } finally {
+      await two.close();
+    }
+  });
+
+  it('answers ping with 204 before any application lookup: any Host, any method', async () => {
+    for (const method of ['GET', 'HEAD', 'POST', 'OPTIONS']) {
+      const res = await request(`${gw.url}/outpost.goauthentik.io/ping`, { method, headers: { host: 'not a valid host!' } });
+      await res.body.dump();
+      expect(res.statusCode).toBe(204);
+    }
   });
 
   it('matches the host case-insensitively and with a port the externalHost does not name', async () => {
