@@ -115,9 +115,7 @@ function metadataOf(oidc: Readonly<Record<string, unknown>>, browserHost: URL | 
 function onBrowserHost(endpoint: string, browserHost: URL): string {
   try {
     const url = new URL(endpoint);
-    url.protocol = browserHost.protocol;
-    url.host = browserHost.host;
-    return url.href;
+    return `${browserHost.origin}${url.pathname}${url.search}`;
   } catch {
     return endpoint;
   }
