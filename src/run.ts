@@ -4,7 +4,7 @@
  */
 
 import { Registry } from 'prom-client';
-import { AuthentikSource, localSettingsConfig, OutpostMetrics, type AuthentikSettings } from './authentik/index.js';
+import { AuthentikSource, localSettingsConfig, OutpostMetrics, type AuthentikSettings, type AuthentikSourceOptions } from './authentik/index.js';
 import { loadConfig, readConfigDocument, type Config, type ConfigDocument } from './config/index.js';
 import { formatProblems, ValidationError } from './errors/index.js';
 import { createGateway, type Gateway } from './gateway/index.js';
@@ -42,18 +42,38 @@ export async function runGateway(config: Config): Promise<number> {
   return 0;
 }
 
+export interface AuthentikOutpostOptions {
+  readonly settings: AuthentikSettings;
+  /** The local configuration file, or null. */
+  readonly configFile: string | null;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Default: a JSON logger on stdout at the file's level. */
+  readonly logger?: Logger;
+  /** Test knobs of the source (start-up retry, trigger delay, hello interval). */
+  readonly source?: Pick<AuthentikSourceOptions, 'retryMs' | 'triggerJitterMs' | 'helloIntervalMs'>;
+}
+
+export interface AuthentikOutpost {
+  readonly gateway: Gateway;
+  readonly urls: { readonly gateway: string; readonly health: string | null };
+  readonly source: () => AuthentikSource;
+  /** Re-reads the local file and starts following authentik again (SIGHUP). */
+  reloadLocal(): Promise<void>;
+  close(): Promise<void>;
+}
+
 /**
- * `portcullis run` configured by authentik's API (DESIGN.md §4a): the gateway starts with the
- * local settings and no application, and takes each configuration the source assembles.
- * `/readyz` stays not ready until one was applied. SIGUSR1 re-fetches; SIGHUP re-reads the local
- * file and re-fetches.
+ * The gateway configured by authentik's API (DESIGN.md §4a): it starts with the local settings
+ * and no application, and takes each configuration the source assembles. `/readyz` stays not
+ * ready until one was applied.
  */
-export async function runWithAuthentik(settings: AuthentikSettings, configFile: string | null, env: Readonly<Record<string, string | undefined>>): Promise<number> {
+export async function startAuthentikOutpost(options: AuthentikOutpostOptions): Promise<AuthentikOutpost> {
+  const { settings, configFile, env } = options;
   const readLocal = (): Promise<ConfigDocument | null> => (configFile === null ? Promise.resolve(null) : readConfigDocument(configFile, env));
   const build = env.GIT_BUILD_HASH ?? '';
   // The local settings alone (no provider yet) decide listeners, sessions and logging.
   const bootstrap = localSettingsConfig(settings, await readLocal());
-  const logger = createLogger({ config: bootstrap.log });
+  const logger = options.logger ?? createLogger({ config: bootstrap.log });
   let source: AuthentikSource | null = null;
   let metrics: OutpostMetrics | null = null;
   const gateway = await createGateway({
@@ -67,6 +87,7 @@ export async function runWithAuthentik(settings: AuthentikSettings, configFile: 
   const outpostMetrics = metrics ?? new OutpostMetrics(new Registry(), build);
   const sourceFor = (local: ConfigDocument | null): AuthentikSource =>
     new AuthentikSource({
+      ...options.source,
       settings,
       local,
       log: logger,
@@ -77,25 +98,41 @@ export async function runWithAuthentik(settings: AuthentikSettings, configFile: 
       },
       endSessions: (sessionId) => gateway.endSessionsOf(sessionId),
     });
-  source = sourceFor(await readLocal());
+  let current = sourceFor(await readLocal());
+  source = current;
   const urls = await gateway.listen();
-  logger.info({ version: VERSION, gateway: urls.gateway, health: urls.health, authentik: settings.host.origin, instance: source.instanceUuid }, 'portcullis started');
-  source.start();
+  logger.info({ version: VERSION, gateway: urls.gateway, health: urls.health, authentik: settings.host.origin, instance: current.instanceUuid }, 'portcullis started');
+  current.start();
+  return {
+    gateway,
+    urls,
+    source: () => current,
+    async reloadLocal() {
+      const local = await readLocal();
+      await current.close();
+      current = sourceFor(local);
+      source = current;
+      current.start();
+    },
+    async close() {
+      await current.close();
+      await gateway.close();
+    },
+  };
+}
+
+/** `portcullis run` with AUTHENTIK_HOST and AUTHENTIK_TOKEN: SIGUSR1 re-fetches, SIGHUP re-reads the file too. */
+export async function runWithAuthentik(settings: AuthentikSettings, configFile: string | null, env: Readonly<Record<string, string | undefined>>): Promise<number> {
+  const outpost = await startAuthentikOutpost({ settings, configFile, env });
+  const logger = outpost.gateway.server.log;
   const onRefresh = (): void => {
-    void source?.refresh();
+    void outpost.source().refresh();
   };
   const onHangUp = (): void => {
-    readLocal().then(
-      async (local) => {
-        await source?.close();
-        source = sourceFor(local);
-        source.start();
-      },
-      (error: unknown) => {
-        const problems = error instanceof ValidationError ? formatProblems(error.problems) : error instanceof Error ? error.message : String(error);
-        logger.error({ problems }, 'configuration reload refused; nothing changed');
-      },
-    );
+    outpost.reloadLocal().catch((error: unknown) => {
+      const problems = error instanceof ValidationError ? formatProblems(error.problems) : error instanceof Error ? error.message : String(error);
+      logger.error({ problems }, 'configuration reload refused; nothing changed');
+    });
   };
   process.on('SIGUSR1', onRefresh);
   process.on('SIGHUP', onHangUp);
@@ -103,10 +140,8 @@ export async function runWithAuthentik(settings: AuthentikSettings, configFile: 
   process.off('SIGUSR1', onRefresh);
   process.off('SIGHUP', onHangUp);
   logger.info({ signal }, 'draining in-flight requests');
-  await source.close();
-  await gateway.close();
+  await outpost.close();
   logger.info('stopped');
-  logger.flush();
   return 0;
 }
 
