@@ -15,7 +15,7 @@ export async function runGateway(config: Config): Promise<number> {
   const logger = createLogger({ config: config.log });
   const gateway = await createGateway({ config, logger });
   const urls = await gateway.listen();
-  logger.info({ version: VERSION, gateway: urls.gateway, health: urls.health }, 'portcullis started');
+  logger.info({ version: VERSION, gateway: urls.gateway, health: urls.health, tls: urls.tls }, 'portcullis started');
   for (const app of config.applications) {
     logger.info(
       {
@@ -55,7 +55,7 @@ export interface AuthentikOutpostOptions {
 
 export interface AuthentikOutpost {
   readonly gateway: Gateway;
-  readonly urls: { readonly gateway: string; readonly health: string | null };
+  readonly urls: { readonly gateway: string; readonly health: string | null; readonly tls: string | null };
   readonly source: () => AuthentikSource;
   /** Re-reads the local file and starts following authentik again (SIGHUP). */
   reloadLocal(): Promise<void>;
@@ -101,7 +101,7 @@ export async function startAuthentikOutpost(options: AuthentikOutpostOptions): P
   let current = sourceFor(await readLocal());
   source = current;
   const urls = await gateway.listen();
-  logger.info({ version: VERSION, gateway: urls.gateway, health: urls.health, authentik: settings.host.origin, instance: current.instanceUuid }, 'portcullis started');
+  logger.info({ version: VERSION, gateway: urls.gateway, health: urls.health, tls: urls.tls, authentik: settings.host.origin, instance: current.instanceUuid }, 'portcullis started');
   current.start();
   return {
     gateway,

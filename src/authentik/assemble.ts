@@ -9,7 +9,7 @@
 import { hkdfSync } from 'node:crypto';
 import { validateConfig, type Config, type ConfigDocument } from '../config/index.js';
 import { ValidationError, type ValidationProblem } from '../errors/index.js';
-import type { Outpost, ProxyOutpostConfig } from './api-types.js';
+import type { CertificateKeypair, Outpost, ProxyOutpostConfig } from './api-types.js';
 import { isRecord } from './api-client.js';
 import { authentikFieldOf, mapProvider, type MappedProvider } from './mapping.js';
 import { DEFAULT_LISTEN, type AuthentikSettings } from './settings.js';
@@ -36,6 +36,8 @@ export interface AssembleInput {
   /** Null before the API has answered: the local settings alone, no provider. */
   readonly outpost: Outpost | null;
   readonly providers: readonly ProxyOutpostConfig[];
+  /** The providers' TLS keypairs by keypair id, as fetched; a provider whose keypair is missing is served without one. */
+  readonly keypairs?: ReadonlyMap<string, CertificateKeypair>;
 }
 
 const SOURCE = 'authentik API';
@@ -59,7 +61,7 @@ export function assembleConfig(input: AssembleInput): Assembled {
     served.push(mapped);
   }
   const config = validateConfig(
-    { ...top, applications: [...localApps, ...served.map((p) => p.application)] },
+    { ...top, tls: tlsOf(top, served, input.keypairs), applications: [...localApps, ...served.map((p) => p.application)] },
     { source: input.local?.source ?? SOURCE, env: {}, baseDir: input.local?.baseDir ?? process.cwd(), applicationsMayBeEmpty: true, interpolated: true },
   );
   return { config, skipped, providers: served };
@@ -87,9 +89,22 @@ function topLevel(input: AssembleInput): Record<string, unknown> {
     ...file,
     listen: listen.http ?? file.listen ?? DEFAULT_LISTEN.http,
     metricsListen: listen.metrics ?? file.metricsListen ?? DEFAULT_LISTEN.metrics,
+    tlsListen: listen.https ?? file.tlsListen ?? DEFAULT_LISTEN.https,
     secret: file.secret ?? input.settings.secret ?? derivedSecret(input.settings.token),
     ...(input.outpost === null ? {} : { outpostName: input.outpost.name }),
   };
+}
+
+/** The file's certificates, then each served provider's keypair (once per keypair), inline. */
+function tlsOf(top: Record<string, unknown>, served: readonly MappedProvider[], keypairs: ReadonlyMap<string, CertificateKeypair> | undefined): unknown {
+  const file = isRecord(top.tls) ? top.tls : {};
+  const own = Array.isArray(file.certificates) ? (file.certificates as unknown[]) : [];
+  const ids = [...new Set(served.map((p) => p.certificate).filter((id): id is string => id !== null))];
+  const fetched = ids.flatMap((id) => {
+    const pair = keypairs?.get(id);
+    return pair === undefined ? [] : [{ cert: pair.certificate, key: pair.privateKey }];
+  });
+  return { ...file, certificates: [...own, ...fetched] };
 }
 
 function derivedSecret(token: string): string {

@@ -12,7 +12,7 @@ import { hostname } from 'node:os';
 import type { ConfigDocument } from '../config/index.js';
 import { isPortcullisError } from '../errors/index.js';
 import { AuthentikApi } from './api-client.js';
-import type { Outpost } from './api-types.js';
+import type { CertificateKeypair, Outpost, ProxyOutpostConfig } from './api-types.js';
 import { assembleConfig, type Assembled } from './assemble.js';
 import { OutpostEvents } from './events.js';
 import { OutpostMetrics } from './metrics.js';
@@ -113,7 +113,8 @@ export class AuthentikSource {
     try {
       outpost = await this.#api.outpost();
       const providers = await this.#api.proxyProviders();
-      assembled = assembleConfig({ settings: this.#options.settings, local: this.#options.local, outpost, providers });
+      const keypairs = await this.#keypairsOf(providers);
+      assembled = assembleConfig({ settings: this.#options.settings, local: this.#options.local, outpost, providers, keypairs });
     } catch (error) {
       this.#reportFailure(error);
       return false;
@@ -132,6 +133,26 @@ export class AuthentikSource {
     log.info({ outpost: outpost.name, providers: assembled.config.applications.map((app) => app.name), skipped: assembled.skipped.length }, 'configuration from authentik applied');
     this.#adopt(outpost);
     return true;
+  }
+
+  /**
+   * Each keypair the providers name, fetched on every refresh (a renewed certificate keeps its
+   * id). One that cannot be fetched is logged; its host is then served without it.
+   */
+  async #keypairsOf(providers: readonly ProxyOutpostConfig[]): Promise<Map<string, CertificateKeypair>> {
+    const ids = new Set(providers.map((p) => p.certificate).filter((id): id is string => typeof id === 'string' && id !== ''));
+    const keypairs = new Map<string, CertificateKeypair>();
+    await Promise.all(
+      [...ids].map(async (id) => {
+        try {
+          keypairs.set(id, await this.#api.certificate(id));
+        } catch (error) {
+          if (isPortcullisError(error, 'PCL_AUTHENTIK_UNAVAILABLE')) throw error;
+          this.#options.log.error({ keypair: id, err: error instanceof Error ? error.message : String(error) }, 'a provider\'s certificate could not be fetched; its host is served without it');
+        }
+      }),
+    );
+    return keypairs;
   }
 
   #reportFailure(error: unknown): void {

@@ -59,6 +59,14 @@ export function validateConfig(raw: unknown, options: ValidateOptions): Config {
     outpostName: parsed.outpostName,
     listen: parsed.listen,
     metricsListen: parsed.metricsListen,
+    tlsListen: parsed.tlsListen,
+    tls: {
+      certificates: parsed.tls.certificates.map((c) => ({
+        ...c,
+        certFile: c.certFile === '' ? '' : resolve(options.baseDir, c.certFile),
+        keyFile: c.keyFile === '' ? '' : resolve(options.baseDir, c.keyFile),
+      })),
+    },
     secret: parsed.secret,
     trustedProxies: parsed.trustedProxies,
     log: parsed.log,

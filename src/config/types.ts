@@ -173,6 +173,14 @@ export interface CacheConfig {
   readonly jwksMaxAgeMs: number;
 }
 
+/** A certificate of the HTTPS listener: PEM from a file or inline (`file` resolved to an absolute path). */
+export interface TlsCertificate {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly cert: string;
+  readonly key: string;
+}
+
 export interface Config {
   /** Absolute path of the file this was loaded from ('' when built in memory). */
   readonly source: string;
@@ -181,6 +189,9 @@ export interface Config {
   readonly listen: ListenAddress;
   /** Null when `metricsListen` is the empty string. */
   readonly metricsListen: ListenAddress | null;
+  /** The HTTPS listener; null when off. */
+  readonly tlsListen: ListenAddress | null;
+  readonly tls: { readonly certificates: readonly TlsCertificate[] };
   readonly secret: string;
   /** CIDR ranges, normalized (`127.0.0.1/32`, `::1/128`). */
   readonly trustedProxies: readonly string[];

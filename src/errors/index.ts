@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   PCL_UPSTREAM_UNAVAILABLE: 'The upstream application refused or reset the connection',
   PCL_UPSTREAM_TIMEOUT: 'The upstream application did not answer in time',
   PCL_USAGE: 'The command line is not understood',
+  PCL_TLS_CERTIFICATE: 'A certificate of the HTTPS listener cannot be read or does not match its key',
   PCL_AUTHENTIK_REFUSED: 'authentik refused the outpost token (401/403)',
   PCL_AUTHENTIK_UNAVAILABLE: 'authentik\'s API could not be reached or answered with an error',
   PCL_AUTHENTIK_MALFORMED: 'authentik\'s API answered something that is not what an outpost expects',

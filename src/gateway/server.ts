@@ -19,6 +19,7 @@ import { EXTRA_METHODS, proxyMode } from './proxy-mode.js';
 import { reservedEndpoints } from './reserved.js';
 import { answerClientError, installRequestLimits, nodeServerOptions } from './request-limits.js';
 import { compileTrust } from './trust.js';
+import { loadCertificates, TlsListener } from './tls-listener.js';
 import { buildRuntime, closeRuntime, reloadable, restartOnlyChanges } from './runtime.js';
 
 export interface GatewayOptions {
@@ -40,8 +41,8 @@ export interface ReloadResult {
 }
 
 export interface Gateway {
-  /** Starts both listeners and IdP discovery; resolves with the bound URLs. */
-  listen(): Promise<{ readonly gateway: string; readonly health: string | null }>;
+  /** Starts the listeners and IdP discovery; resolves with the bound URLs. */
+  listen(): Promise<{ readonly gateway: string; readonly health: string | null; readonly tls: string | null }>;
   /** Stops accepting, lets in-flight requests finish (up to `timeouts.shutdown`), then closes. */
   close(): Promise<void>;
   readonly idps: IdpDirectory;
@@ -121,6 +122,7 @@ export async function createGateway({ config, logger, sessionStore, ready, regis
   await server.register(reservedEndpoints, { trust });
   await server.register(proxyMode, { applications: () => runtime.applications, timeouts: config.timeouts, trust, metrics });
 
+  const tls = config.tlsListen === null ? null : new TlsListener(server.server, await loadCertificates(config.tls.certificates));
   const health = config.metricsListen === null ? null : createHealthServer({
           isReady: () => !draining && (ready?.() ?? true) && runtime.idps.isReady(),
           metrics,
@@ -136,7 +138,10 @@ export async function createGateway({ config, logger, sessionStore, ready, regis
     },
     async reload(next) {
       const restartNeeded = restartOnlyChanges(runtime.config, next);
+      // Certificates first: one that cannot be used refuses the whole reload, changing nothing.
+      const certificates = tls === null ? null : await loadCertificates(next.tls.certificates);
       const fresh = await buildRuntime(reloadable(runtime.config, next), { sessions, logger, idpObserver });
+      if (certificates !== null) tls?.replace(certificates);
       const old = runtime;
       runtime = fresh;
       fresh.idps.startDiscovery();
@@ -151,7 +156,8 @@ export async function createGateway({ config, logger, sessionStore, ready, regis
       if (health !== null && config.metricsListen !== null) {
         healthUrl = await health.listen({ host: config.metricsListen.host, port: config.metricsListen.port });
       }
-      return { gateway, health: healthUrl };
+      const tlsUrl = tls === null || config.tlsListen === null ? null : await tls.listen(config.tlsListen);
+      return { gateway, health: healthUrl, tls: tlsUrl };
     },
     async close() {
       draining = true;
@@ -161,7 +167,7 @@ export async function createGateway({ config, logger, sessionStore, ready, regis
       const sweep = setInterval(() => server.server.closeIdleConnections(), 100);
       sweep.unref();
       try {
-        await server.close();
+        await Promise.all([server.close(), tls?.close()]);
       } finally {
         clearTimeout(force);
         clearInterval(sweep);

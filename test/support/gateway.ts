@@ -14,6 +14,8 @@ export interface RunningGateway {
   readonly url: string;
   readonly port: number;
   readonly health: string | null;
+  /** The HTTPS listener's URL when `tlsListen` is set. */
+  readonly tls: string | null;
   readonly gateway: Gateway;
   readonly config: Config;
   /** Every log line written so far, parsed. */
@@ -43,6 +45,7 @@ export async function startGateway(yaml: string, env: Record<string, string> = {
     url: `http://127.0.0.1:${port}`,
     port,
     health: urls.health,
+    tls: urls.tls,
     gateway,
     config,
     rawLogs: () => text,

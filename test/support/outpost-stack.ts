@@ -99,6 +99,7 @@ export async function startOutpostStack(options: { providers?: (port: number, up
     AUTHENTIK_TOKEN: OUTPOST_TOKEN,
     AUTHENTIK_LISTEN__HTTP: `127.0.0.1:${port}`,
     AUTHENTIK_LISTEN__METRICS: '127.0.0.1:0',
+    AUTHENTIK_LISTEN__HTTPS: '127.0.0.1:0',
   });
   return {
     idp,

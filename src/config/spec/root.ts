@@ -77,14 +77,47 @@ const cache = object({
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::']);
 
 /** Two listeners on one port would fail at start-up; say so while validating. */
-function checkListeners(value: Partly<{ listen: ListenAddress; metricsListen: ListenAddress | null }>, at: Path, ctx: Context): void {
-  const { listen, metricsListen } = value;
-  if (listen === INVALID || metricsListen === INVALID || metricsListen === null) return;
-  if (listen.port === 0 || listen.port !== metricsListen.port) return;
-  if (listen.host === metricsListen.host || WILDCARD_HOSTS.has(listen.host) || WILDCARD_HOSTS.has(metricsListen.host)) {
-    ctx.problems.add(at.key('metricsListen'), `must not use the same port as listen (${listen.port})`);
+function checkListeners(value: Partly<{ listen: ListenAddress; metricsListen: ListenAddress | null; tlsListen: ListenAddress | null }>, at: Path, ctx: Context): void {
+  const { listen } = value;
+  if (listen === INVALID) return;
+  for (const key of ['metricsListen', 'tlsListen'] as const) {
+    const other = value[key];
+    if (other !== INVALID && other !== null && clash(listen, other)) {
+      ctx.problems.add(at.key(key), `must not use the same port as listen (${listen.port})`);
+    }
   }
 }
+
+function clash(a: ListenAddress, b: ListenAddress): boolean {
+  if (a.port === 0 || a.port !== b.port) return false;
+  return a.host === b.host || WILDCARD_HOSTS.has(a.host) || WILDCARD_HOSTS.has(b.host);
+}
+
+/** PEM as text, or the file that holds it: exactly one of the two. */
+const certificate = object(
+  {
+    certFile: field(string(), { default: '', description: 'PEM certificate chain file (relative to the configuration file\'s folder).' }),
+    keyFile: field(string(), { default: '', description: 'PEM private key file.' }),
+    cert: field(string(), { default: '', description: 'PEM certificate chain, inline.' }),
+    key: field(string({ secret: true }), { default: '', description: 'PEM private key, inline. Never shown in messages.' }),
+  },
+  {
+    check(value, at, ctx) {
+      const files = value.certFile !== '' || value.keyFile !== '';
+      const inline = value.cert !== '' || value.key !== '';
+      if (files === inline) ctx.problems.add(at, 'expected either certFile and keyFile, or cert and key');
+      else if (files && (value.certFile === '' || value.keyFile === '')) ctx.problems.add(at.key(value.certFile === '' ? 'certFile' : 'keyFile'), 'required with the other');
+      else if (inline && (value.cert === '' || value.key === '')) ctx.problems.add(at.key(value.cert === '' ? 'cert' : 'key'), 'required with the other');
+    },
+  },
+);
+
+const tls = object({
+  certificates: field(list(certificate), {
+    default: [],
+    description: 'Certificates; each serves the host names it names (SAN/CN). Clients must send SNI.',
+  }),
+});
 
 export const root = object(
   {
@@ -97,6 +130,12 @@ export const root = object(
       default: 'portcullis',
       description: 'Sent as `X-authentik-meta-outpost` (authentik: the outpost\'s name).',
     }),
+    tlsListen: field(optionalHostPort(), {
+      default: '',
+      defaultText: '`""` (off); authentik mode: `AUTHENTIK_LISTEN__HTTPS` or `0.0.0.0:9443`',
+      description: 'An HTTPS listener serving the same applications, its certificate chosen by SNI from `tls.certificates`.',
+    }),
+    tls: field(tls, { default: {}, description: 'Certificates of the HTTPS listener.' }),
     secret: field(string({ type: 'string (secret)', secret: true, minBytes: 32 }), {
       required: true,
       description: 'At least 32 bytes; signs cookies and state, keys the credential cache. Never shown in messages.',
