@@ -26,6 +26,7 @@ Commands:
                    --port N        port (default 9100)
                    --host H        address (default 127.0.0.1)
   demo           Start the development IdP, an echo upstream and the gateway on loopback
+                   --authentik     configure the gateway from the IdP's mimic of authentik's API
   help           Show this text
 
 Exit codes: 0 success, 1 runtime failure, 2 invalid configuration or usage.
@@ -136,9 +137,10 @@ async function devIdpCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-async function demoCommand(): Promise<number> {
+async function demoCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { authentik: { type: 'boolean' } }, strict: true });
   const { runDemo } = await import('./demo/index.js');
-  return runDemo();
+  return runDemo({ authentik: values.authentik === true });
 }
 
 main(process.argv.slice(2)).then(
