@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { parseConfig } from '../../src/config/index.js';
+import { authentikSettingsFrom, localSettingsConfig } from '../../src/authentik/index.js';
 
 const root = new URL('../../', import.meta.url);
 const compose = parse(readFileSync(new URL('docker-compose.yml', root), 'utf8')) as {
@@ -29,33 +29,23 @@ describe('docker-compose.yml (no Docker engine here: validated as a file)', () =
     expect(compose.services.worker?.environment).toEqual(env);
   });
 
-  it('gives Portcullis a configuration that validates once compose has substituted its variables', () => {
-    const mount = compose.services.portcullis?.configs?.[0];
-    expect(mount?.target).toBe('/etc/portcullis/portcullis.yaml');
+  it('runs Portcullis as an authentik outpost: only AUTHENTIK_HOST and AUTHENTIK_TOKEN, local settings from a file', () => {
+    const service = compose.services.portcullis;
+    const env = service?.environment ?? {};
+    expect(env.AUTHENTIK_HOST).toMatch(/^\$\{AUTHENTIK_HOST:\?/);
+    expect(env.AUTHENTIK_TOKEN).toMatch(/^\$\{AUTHENTIK_TOKEN:\?/);
+    // Nothing copied from the provider by hand.
+    expect(Object.keys(env).filter((name) => /CLIENT|SECRET/.test(name))).toEqual([]);
+    const mount = service?.configs?.[0];
+    expect(mount?.target).toBe(env.PORTCULLIS_CONFIG);
     const content = compose.configs[mount?.source ?? '']?.content ?? '';
-    // Compose turns `$${X}` into `${X}`, which Portcullis then reads from its own environment.
-    const asMounted = content.replaceAll('$${', '${');
-    const env = Object.fromEntries(
-      Object.entries(compose.services.portcullis?.environment ?? {}).map(([name]) => [name, `value-of-${name}`]),
-    );
-    const config = parseConfig(asMounted, {
-      source: 'compose:portcullis',
-      env: {
-        ...env,
-        PORTCULLIS_SECRET: 'x'.repeat(48),
-        AUTHENTIK_HOST: 'https://authentik.example.com',
-        APP_HOST: 'https://whoami.example.com',
-        AUTHENTIK_APP_SLUG: 'whoami',
-      },
-      baseDir: '/etc/portcullis',
-    });
+    const settings = authentikSettingsFrom({ AUTHENTIK_HOST: 'https://authentik.example.com', AUTHENTIK_TOKEN: 'outpost-token' });
+    const config = localSettingsConfig(settings, { source: 'compose:portcullis', baseDir: '/etc/portcullis', raw: parse(content) as unknown });
     expect(config.sessions.store).toBe('redis');
-    expect(config.applications[0]?.identity.issuer).toBe('https://authentik.example.com/application/o/whoami/');
-    expect(config.applications[0]?.internalHost).toBe('http://whoami');
-    for (const name of ['PORTCULLIS_SECRET', 'PORTCULLIS_CLIENT_ID', 'PORTCULLIS_CLIENT_SECRET', 'AUTHENTIK_HOST', 'APP_HOST']) {
-      expect(content, name).toContain(`$\${${name}}`);
-      expect(compose.services.portcullis?.environment?.[name], name).toMatch(new RegExp(`^\\$\\{${name}:\\?`));
-    }
+    expect(config.applications).toEqual([]);
+    expect(config.listen).toEqual({ host: '0.0.0.0', port: 9000 });
+    expect(config.tlsListen).toEqual({ host: '0.0.0.0', port: 9443 });
+    expect(service?.ports).toEqual(expect.arrayContaining(['8080:9000', '8443:9443']));
   });
 
   it('builds Portcullis in stages, without dev dependencies, as a non-root user', () => {
