@@ -1,7 +1,13 @@
 import type { Server } from 'node:http';
 
+import { PortcullisError } from '../errors/index.js';
 import type { FaultBoard } from './http/faults.js';
+import type { ProviderStore } from './oidc/adapter.js';
 import type { KeyRing } from './oidc/keys.js';
+import { issuedSessionIds } from './oidc/session-ids.js';
+import { devOutpostHandle } from './outpost/handle.js';
+import type { OutpostService } from './outpost/service.js';
+import type { DevOutpost } from './outpost/types.js';
 import type { DevIdp } from './types.js';
 import type { UserDirectory } from './users/directory.js';
 
@@ -12,6 +18,9 @@ export interface HandleParts {
   readonly keys: KeyRing;
   readonly directory: UserDirectory;
   readonly faults: FaultBoard;
+  readonly store: ProviderStore;
+  /** Undefined without an `outpost` section in the users file. */
+  readonly outpost: OutpostService | undefined;
   /** Builds a Provider with the current keys and swaps it in. */
   readonly rebuildProvider: () => void;
 }
@@ -19,6 +28,7 @@ export interface HandleParts {
 /** The handle tests hold: every knob delegates to the part that owns the state. */
 export function devIdpHandle(parts: HandleParts): DevIdp {
   const { keys, directory, faults } = parts;
+  const outpost = parts.outpost === undefined ? undefined : devOutpostHandle(parts.outpost, faults);
   let closing: Promise<void> | undefined;
   return {
     issuer: parts.issuer,
@@ -38,7 +48,17 @@ export function devIdpHandle(parts: HandleParts): DevIdp {
     clearFaults: () => faults.clear(),
     signJwt: (payload, options) => keys.sign(payload, options),
     userClaims: (username) => directory.claimsOf(username),
-    close: () => (closing ??= closeServer(parts.server)),
+    sessionIdsOf: (username) => issuedSessionIds(parts.store, directory.uidOf(username)),
+    get outpost(): DevOutpost {
+      if (outpost === undefined) throw new PortcullisError('PCL_USAGE', 'the users file has no outpost section, so the IdP serves no outpost');
+      return outpost;
+    },
+    hasOutpost: outpost !== undefined,
+    close: () => {
+      // Upgraded websockets are no longer the HTTP server's connections: close() would wait for them.
+      parts.outpost?.close();
+      return (closing ??= closeServer(parts.server));
+    },
   };
 }
 

@@ -14,7 +14,11 @@ import { ProviderStore } from './oidc/adapter.js';
 import { KeyRing } from './oidc/keys.js';
 import { TokenLedger } from './oidc/ledger.js';
 import { buildProvider } from './oidc/provider.js';
+import { DISCOVERY_PATH } from './oidc/routes.js';
 import { resolveOptions } from './options.js';
+import type { OutpostService } from './outpost/service.js';
+import { loadOutpostKeypairs } from './outpost/service.js';
+import { startOutpost } from './outpost/start.js';
 import type { DevIdp, DevIdpOptions, UsersFile } from './types.js';
 import { UserDirectory } from './users/directory.js';
 import { loadUsersFile } from './users/load.js';
@@ -30,10 +34,12 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
   const ledger = new TokenLedger(store);
   const directory = new UserDirectory(file);
   const faults = new FaultBoard();
+  const keypairs = file.outpost === undefined ? undefined : await loadOutpostKeypairs(file.outpost, source);
 
   // The issuer contains the port, so the Provider is built after listening; until then requests get 503.
   let endpoints: EndpointDeps | undefined;
-  const server = createIdpServer({ endpoints: () => endpoints, faults, log });
+  let outpost: OutpostService | undefined;
+  const server = createIdpServer({ endpoints: () => endpoints, outpost: () => outpost, faults, log });
   const url = `http://${urlHost(resolved.host)}:${await listen(server, resolved.host, resolved.port)}`;
   try {
     const issuer = resolved.issuerFor(url);
@@ -42,13 +48,14 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
     const build = () => observe(buildProvider(providerDeps), log);
     let provider = build();
     await checkClients(provider, file, source);
-    endpoints = {
-      issuer, mountPath, directory, keys, ledger, store,
-      clients: new Map(file.clients.map((c) => [c.id, c])),
-      provider: () => provider,
-    };
+    const clients = new Map(file.clients.map((c) => [c.id, c]));
+    endpoints = { issuer, mountPath, directory, keys, ledger, store, clients, provider: () => provider };
+    if (file.outpost !== undefined && keypairs !== undefined) {
+      const discoveryUrl = `${url}${mountPath}${DISCOVERY_PATH}`;
+      outpost = await startOutpost({ settings: file.outpost, server, url, discoveryUrl, clients, keypairs, faults, log });
+    }
     log(`development IdP listening on ${url}, issuer ${issuer}`);
-    return devIdpHandle({ issuer, url, server, keys, directory, faults, rebuildProvider: () => (provider = build()) });
+    return devIdpHandle({ issuer, url, server, keys, directory, faults, store, outpost, rebuildProvider: () => (provider = build()) });
   } catch (err) {
     await closeServer(server);
     throw err;

@@ -3,6 +3,8 @@
  * of `users.yaml`; the runtime types describe the handle tests get from `startDevIdp`.
  */
 
+import type { DevOutpost, DevOutpostSettings } from './outpost/types.js';
+
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 export type JsonObject = { readonly [key: string]: JsonValue };
 
@@ -48,6 +50,8 @@ export interface UsersFile {
   readonly users: readonly DevUser[];
   readonly groups: readonly DevGroup[];
   readonly clients: readonly DevClient[];
+  /** Present: the IdP also serves a mimic of authentik's outpost API and websocket. */
+  readonly outpost?: DevOutpostSettings;
 }
 
 /** The endpoints the IdP counts calls for and can inject faults into. */
@@ -60,7 +64,9 @@ export type DevIdpEndpoint =
   | 'revocation'
   | 'userinfo'
   | 'end_session'
-  | 'interaction';
+  | 'interaction'
+  /** Every `/api/v3/*` request of the mimic outpost API. */
+  | 'outpost_api';
 
 export interface DevIdpTtl {
   /** Seconds. Default 600. */
@@ -133,5 +139,16 @@ export interface DevIdp {
   signJwt(payload: Readonly<Record<string, unknown>>, options?: SignJwtOptions): Promise<string>;
   /** The user claims the IdP puts in tokens for all scopes (`sub`, `preferred_username`, `ak_proxy`...). */
   userClaims(username: string): Record<string, unknown>;
+  /**
+   * The `sid` values of the user's live browser sessions: what their code-flow ID and access
+   * tokens carry and what authentik's SESSION_END names (`outpost.endSession(sid)`).
+   */
+  sessionIdsOf(username: string): readonly string[];
+  /**
+   * The mimic authentik outpost. Throws PCL_USAGE when the users file has no `outpost` section;
+   * `hasOutpost` tells without throwing.
+   */
+  readonly outpost: DevOutpost;
+  readonly hasOutpost: boolean;
   close(): Promise<void>;
 }

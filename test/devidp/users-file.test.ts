@@ -77,7 +77,7 @@ describe('users file', () => {
       'users[0].appPasswords[0].expires',
       'clients[0].redirect_uris',
     ]);
-    expect(problems[0]?.message).toMatch(/unknown key \(expected one of: users, groups, clients\)/);
+    expect(problems[0]?.message).toMatch(/unknown key \(expected one of: users, groups, clients, outpost\)/);
   });
 
   it('rejects duplicate usernames, uids, group names, client ids and app password names', () => {

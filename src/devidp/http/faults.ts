@@ -1,3 +1,5 @@
+import type { ServerResponse } from 'node:http';
+
 import type { DevIdpEndpoint } from '../types.js';
 
 /** Call counters and injected faults, per endpoint; flipped by tests, read on every request. */
@@ -33,6 +35,11 @@ export class FaultBoard {
     this.#stalls.set(endpoint, ms);
   }
 
+  /** Ends an injected failure of one endpoint; stalls and other endpoints stay. */
+  clearFailure(endpoint: DevIdpEndpoint): void {
+    this.#failures.delete(endpoint);
+  }
+
   clear(): void {
     this.#failures.clear();
     this.#stalls.clear();
@@ -45,4 +52,19 @@ export class FaultBoard {
   stallFor(endpoint: DevIdpEndpoint): number {
     return this.#stalls.get(endpoint) ?? 0;
   }
+}
+
+/** Resolves after `ms`, or early with 'closed' when the client or a shutdown closes the connection. */
+export function pause(ms: number, res: ServerResponse): Promise<'elapsed' | 'closed'> {
+  return new Promise((resolve) => {
+    const onClose = () => {
+      clearTimeout(timer);
+      resolve('closed');
+    };
+    const timer = setTimeout(() => {
+      res.off('close', onClose);
+      resolve('elapsed');
+    }, ms);
+    res.once('close', onClose);
+  });
 }

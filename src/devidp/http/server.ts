@@ -4,12 +4,15 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 
 import { classifyPath } from '../oidc/routes.js';
+import type { OutpostService } from '../outpost/service.js';
 import type { DevIdpEndpoint } from '../types.js';
 import type { EndpointDeps } from './deps.js';
+import { pause } from './faults.js';
 import type { FaultBoard } from './faults.js';
 import { handleIntrospection } from './introspection.js';
 import { BadRequest, sendError } from './io.js';
 import { handleInteraction } from './login.js';
+import { isOutpostApiPath, serveOutpostApi } from './outpost-api.js';
 import { handleRevocation } from './revocation.js';
 import { handleUserinfo } from './userinfo.js';
 
@@ -26,6 +29,8 @@ const OWN_HANDLERS: Partial<Record<DevIdpEndpoint, Handler>> = {
 export interface IdpServerDeps {
   /** Undefined while the IdP is still starting. */
   readonly endpoints: () => EndpointDeps | undefined;
+  /** The mimic authentik outpost; undefined without an `outpost` section (or while starting). */
+  readonly outpost: () => OutpostService | undefined;
   readonly faults: FaultBoard;
   readonly log: (line: string) => void;
 }
@@ -73,6 +78,13 @@ async function handle(
     return;
   }
   const url = req.url ?? '/';
+  const outpost = deps.outpost();
+  // authentik's API lives at the host's root, beside (not below) the OIDC issuer path.
+  if (outpost !== undefined && isOutpostApiPath(url)) {
+    deps.faults.count('outpost_api');
+    await serveOutpostApi(req, res, outpost, deps.faults);
+    return;
+  }
   const inner = stripMountPath(url, endpoints.mountPath);
   const endpoint = inner === undefined ? undefined : classifyPath(inner.split('?')[0] ?? '');
   deps.faults.count(endpoint);
@@ -107,19 +119,4 @@ async function applyFaults(endpoint: DevIdpEndpoint, res: ServerResponse, faults
   const error = status >= 500 ? 'temporarily_unavailable' : 'invalid_request';
   sendError(res, status, error, `fault injected into the ${endpoint} endpoint by the development IdP`);
   return false;
-}
-
-/** Resolves after `ms`, or early with 'closed' when the client or a shutdown closes the connection. */
-function pause(ms: number, res: ServerResponse): Promise<'elapsed' | 'closed'> {
-  return new Promise((resolve) => {
-    const onClose = () => {
-      clearTimeout(timer);
-      resolve('closed');
-    };
-    const timer = setTimeout(() => {
-      res.off('close', onClose);
-      resolve('elapsed');
-    }, ms);
-    res.once('close', onClose);
-  });
 }

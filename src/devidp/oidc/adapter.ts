@@ -69,6 +69,18 @@ export class ProviderStore {
     }
     return undefined;
   }
+
+  /** Every live record of one model (`Session:`...) that matches, in insertion order. */
+  filterWhere(prefix: string, match: (payload: AdapterPayload) => boolean): AdapterPayload[] {
+    const found: AdapterPayload[] = [];
+    // A copy: get() deletes expired entries while we iterate.
+    for (const key of [...this.#entries.keys()]) {
+      if (!key.startsWith(prefix)) continue;
+      const payload = this.get(key);
+      if (payload !== undefined && match(payload)) found.push(payload);
+    }
+    return found;
+  }
 }
 
 class StoreAdapter implements Adapter {

@@ -2,6 +2,7 @@ import type { Grant, KoaContextWithOIDC } from 'oidc-provider';
 
 import { SUPPORTED_SCOPES } from '../users/claims.js';
 import { resourceIndicatorFor } from './resource.js';
+import { sessionSid } from './session-ids.js';
 
 /**
  * Dev clients are first-party, so consent is implied: instead of a consent screen the grant is
@@ -14,6 +15,8 @@ export async function loadConsentedGrant(ctx: KoaContextWithOIDC): Promise<Grant
   const session = oidc.session;
   const accountId = session?.accountId;
   if (client === undefined || session === undefined || accountId === undefined) return undefined;
+  // Before oidc-provider gives the client a random per-client sid: authentik's is one per browser session.
+  session.sidFor(client.clientId, sessionSid(session.uid));
 
   const existingId = oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
   const existing = existingId ? await oidc.provider.Grant.find(existingId) : undefined;

@@ -37,6 +37,10 @@ export interface ProviderDeps {
 export function buildProvider(deps: ProviderDeps): Provider {
   const provider = new Provider(deps.issuer, configuration(deps));
   registerUserGrants(provider, deps.directory);
+  // oidc-provider puts `sid` into codes (and so ID tokens) only for clients that take back-channel
+  // logout with `backchannel_logout_session_required`; authentik puts it into every token, and
+  // the outpost's SESSION_END handling matches sessions by it. Each Provider has its own Client class.
+  (provider.Client.prototype as { includeSid: () => boolean }).includeSid = () => true;
   return provider;
 }
 
@@ -79,6 +83,8 @@ function configuration(deps: ProviderDeps): Configuration {
           const { payload } = jwt;
           // authentik puts the client in `azp`; relying parties checking it get what they expect.
           payload['azp'] = token.clientId;
+          // authentik's access tokens carry the session's sid too (code flow and refresh only).
+          if ('sid' in token && typeof token.sid === 'string') payload['sid'] = token.sid;
           deps.ledger.record({
             jti: String(payload['jti']),
             sub: String(payload['sub']),
@@ -118,7 +124,8 @@ function clientMetadata(client: DevClient): ClientMetadata {
     client_secret: client.secret,
     redirect_uris: [...client.redirectUris],
     post_logout_redirect_uris: [...client.postLogoutRedirectUris],
-    ...(client.backchannelLogoutUri === '' ? {} : { backchannel_logout_uri: client.backchannelLogoutUri }),
+    // With the session's sid in the logout token, as in the ID tokens it ends (see buildProvider).
+    ...(client.backchannelLogoutUri === '' ? {} : { backchannel_logout_uri: client.backchannelLogoutUri, backchannel_logout_session_required: true }),
     grant_types: ['authorization_code', 'refresh_token', 'client_credentials', 'password'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',

@@ -84,6 +84,31 @@ export function readBoolean(parent: Mapping, key: string, path: string, problems
   return fallback;
 }
 
+interface NumberRules {
+  readonly integer?: boolean;
+  readonly min?: number;
+  /** null in the file stays null instead of taking the fallback. */
+  readonly nullable?: boolean;
+}
+
+export function readNumber(parent: Mapping, key: string, path: string, problems: Problems, fallback: number, rules?: NumberRules): number;
+export function readNumber(
+  parent: Mapping, key: string, path: string, problems: Problems, fallback: number | null, rules: NumberRules & { nullable: true },
+): number | null;
+export function readNumber(
+  parent: Mapping, key: string, path: string, problems: Problems, fallback: number | null, rules: NumberRules = {},
+): number | null {
+  const value = parent[key];
+  if (value === undefined || (value === null && !rules.nullable)) return fallback;
+  if (value === null) return null;
+  const wanted = rules.integer ? 'an integer' : 'a number';
+  const bound = rules.min === undefined ? '' : ` >= ${rules.min}`;
+  const fits = typeof value === 'number' && Number.isFinite(value) && (!rules.integer || Number.isInteger(value)) && (rules.min === undefined || value >= rules.min);
+  if (fits) return value;
+  problems.add(join(path, key), `expected ${wanted}${bound}${rules.nullable ? ' or null' : ''}, got ${describeValue(value)}`);
+  return fallback;
+}
+
 /** `check` returns a problem message for a string item, or undefined when the item is fine. */
 export function readStringList(
   parent: Mapping,

@@ -53,6 +53,11 @@ export class UserDirectory {
     return userClaims(user, this.#groups);
   }
 
+  /** The user's `sub`; throws PCL_DEVIDP_UNKNOWN_USER. */
+  uidOf(username: string): string {
+    return this.#require(username).uid;
+  }
+
   claimsOf(username: string): Record<string, JsonValue> {
     return this.claims(this.#require(username));
   }

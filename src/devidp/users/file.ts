@@ -6,19 +6,25 @@ import {
   Problems, join, readAttributes, readBoolean, readList, readMapping, readString, readStringList,
   rejectUnknownKeys, reportDuplicates,
 } from './checks.js';
+import { readOutpost } from './outpost.js';
 import { describeHashProblem } from './passwords.js';
 
-const ROOT_KEYS = ['users', 'groups', 'clients'];
+const ROOT_KEYS = ['users', 'groups', 'clients', 'outpost'];
 const USER_KEYS = ['username', 'uid', 'email', 'name', 'password', 'active', 'groups', 'entitlements', 'attributes', 'appPasswords'];
 const APP_PASSWORD_KEYS = ['name', 'hash'];
 const GROUP_KEYS = ['name', 'attributes', 'superuser'];
 const CLIENT_KEYS = ['id', 'secret', 'redirectUris', 'postLogoutRedirectUris', 'backchannelLogoutUri'];
 
+export interface ParseUsersFileOptions {
+  /** Folder that relative file paths in the file (outpost PEM files) are relative to; default: the working directory. */
+  readonly baseDir?: string;
+}
+
 /**
  * Validates a parsed users file and returns it deeply frozen. Every problem is collected, each
  * named by its dotted path (`users[1].appPasswords[0].hash`), then thrown as one ValidationError.
  */
-export function parseUsersFile(raw: unknown, source: string): UsersFile {
+export function parseUsersFile(raw: unknown, source: string, options: ParseUsersFileOptions = {}): UsersFile {
   const problems = new Problems();
   const root = readMapping(raw, '', problems) ?? {};
   rejectUnknownKeys(root, ROOT_KEYS, '', problems);
@@ -32,9 +38,12 @@ export function parseUsersFile(raw: unknown, source: string): UsersFile {
   reportDuplicates(users.map((u, i) => ({ key: u.username, path: `users[${i}].username` })), 'username', problems);
   reportDuplicates(users.map((u, i) => ({ key: u.uid, path: `users[${i}].uid` })), 'uid', problems);
   reportDuplicates(clients.map((c, i) => ({ key: c.id, path: `clients[${i}].id` })), 'client id', problems);
+  const outpost = root['outpost'] === undefined
+    ? undefined
+    : readOutpost(root['outpost'], 'outpost', { clients: new Set(clients.map((c) => c.id)), baseDir: options.baseDir }, problems);
 
   if (problems.list.length > 0) throw new ValidationError('PCL_USERS_INVALID', source, problems.list);
-  return deepFreeze({ users, groups, clients });
+  return deepFreeze({ users, groups, clients, ...(outpost === undefined ? {} : { outpost }) });
 }
 
 /** authentik's default `sub` is a SHA-256 hex of the user; ours hashes the username so it is stable across restarts. */

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 import { parse } from 'yaml';
 
@@ -24,7 +25,7 @@ export async function loadUsersFile(path: string): Promise<UsersFile> {
   } catch (cause) {
     throw new ValidationError('PCL_USERS_INVALID', path, [{ path: '', message: `not valid YAML: ${reason(cause)}` }]);
   }
-  return parseUsersFile(raw ?? {}, path);
+  return parseUsersFile(raw ?? {}, path, { baseDir: dirname(path) });
 }
 
 function reason(cause: unknown): string {
