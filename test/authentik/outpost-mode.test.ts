@@ -196,6 +196,18 @@ describe('the websocket', () => {
     }
   });
 
+  it('keeps the sessions of unchanged providers across a re-fetch', async () => {
+    const running = await started();
+    await configured(running);
+    const browser = new HttpBrowser();
+    const walk = await browser.walk(`${stack.origin('app')}/before`, { credentials: { username: 'alice', password: 'alice-password' } });
+    expect(walk.final?.status).toBe(200);
+    stack.idp.outpost.triggerUpdate();
+    await eventually(() => running.logs().filter((line) => line.msg === 'configuration from authentik applied').length >= 2, 3_000, 'the second configuration');
+    const after = await browser.request(`${stack.origin('app')}/after`, { accept: 'application/json' });
+    expect(after.status).toBe(200);
+  });
+
   it('ends the sessions of an authentik session on a session end, by its sid or its SHA-256', async () => {
     const running = await started();
     await configured(running);
