@@ -4,9 +4,9 @@
  */
 
 import type { ApplicationConfig } from '../config/index.js';
-import { basicChallenge, bearerChallenge, type Authenticator } from '../auth/index.js';
+import { basicChallenge, bearerChallenge, type Authenticator, type Identity } from '../auth/index.js';
 import { compileSkipPaths, type ApplicationPolicy, type SkipPathMatcher } from '../policy/index.js';
-import { prepareUpstreamPlan, type OutpostMeta, type UpstreamHeaderPlan } from '../upstream/index.js';
+import { prepareUpstreamPlan, type OutpostMeta, type RefusedHeader, type UpstreamHeaderPlan } from '../upstream/index.js';
 import type { LoginRuntime } from './login-runtime.js';
 
 export interface PreparedApplication {
@@ -51,9 +51,10 @@ export interface ApplicationDeps {
   readonly sessionCookieName: string;
   readonly policy: ApplicationPolicy;
   readonly login?: LoginRuntime;
+  readonly onRefusedHeaders?: (identity: Identity, refused: readonly RefusedHeader[]) => void;
 }
 
-export function prepareApplication(config: ApplicationConfig, { authenticators, meta, sessionCookieName, policy, login }: ApplicationDeps): PreparedApplication {
+export function prepareApplication(config: ApplicationConfig, { authenticators, meta, sessionCookieName, policy, login, onRefusedHeaders }: ApplicationDeps): PreparedApplication {
   const { headerAuth } = config;
   const realm = config.name;
   const basic = headerAuth.basic ? [basicChallenge(realm)] : [];
@@ -77,7 +78,7 @@ export function prepareApplication(config: ApplicationConfig, { authenticators, 
     upstream: {
       origin: internal === null ? null : internal.origin,
       basePath: internal === null ? '' : internal.pathname.replace(/\/+$/, ''),
-      plan: prepareUpstreamPlan(config.additionalHeaders, config.upstreamBasicAuth, meta),
+      plan: prepareUpstreamPlan(config.additionalHeaders, config.upstreamBasicAuth, meta, onRefusedHeaders),
     },
     startPath: START_PATH,
     sessionCookieName,

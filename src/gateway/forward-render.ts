@@ -18,7 +18,7 @@
  * snippet turns any 401 with `Retry-After` into a 503 with it.
  */
 
-import { IDENTITY_HEADER_NAMES, identityHeaderEntries, upstreamBasicAuthorization } from '../upstream/index.js';
+import { extraHeaderEntries, IDENTITY_HEADER_NAMES, identityHeaderEntries, upstreamBasicAuthorization } from '../upstream/index.js';
 import type { Identity } from '../auth/index.js';
 import type { PreparedApplication } from './application.js';
 import type { AnyReply } from './context.js';
@@ -140,7 +140,7 @@ function renderAllow(
  */
 export function allowHeaders(app: PreparedApplication, identity: Identity | null): Record<string, string> {
   const { plan } = app.upstream;
-  const headers: Record<string, string> = Object.fromEntries(plan.additional);
+  const headers: Record<string, string> = Object.fromEntries(extraHeaderEntries(plan, identity));
   if (identity === null) {
     for (const name of IDENTITY_HEADER_NAMES) {
       headers[name] = '';

@@ -74,6 +74,8 @@ export function wireApplications(deps: WiringDeps): Wiring {
       sessionCookieName,
       policy: deps.policies.live(app.name),
       login,
+      onRefusedHeaders: (identity, refused) =>
+        deps.logger.warn({ app: app.name, user: identity.username, refused }, 'headers of the additionalHeaders attribute refused'),
     });
   });
   return { applications, credentials };

@@ -7,7 +7,8 @@ import type { Identity } from '../auth/index.js';
 import type { UpstreamBasicAuthConfig } from '../config/index.js';
 import { removeCookie } from '../sessions/index.js';
 import { upstreamBasicAuthorization } from './basic-injection.js';
-import { identityHeaderEntries, type OutpostMeta } from './identity-headers.js';
+import { attributeHeaders, type RefusedHeader } from './attribute-headers.js';
+import { identityHeaderEntries, type HeaderEntries, type OutpostMeta } from './identity-headers.js';
 
 export type HeaderMap = Record<string, string | string[] | undefined>;
 
@@ -29,6 +30,8 @@ export interface UpstreamHeaderPlan {
   readonly additional: readonly (readonly [string, string])[];
   readonly meta: OutpostMeta;
   readonly basicAuth: UpstreamBasicAuthConfig;
+  /** Told once per identity of entries of its `additionalHeaders` attribute that were refused. */
+  readonly onRefusedHeaders?: (identity: Identity, refused: readonly RefusedHeader[]) => void;
 }
 
 /** What the decision contributes to the upstream request. */
@@ -56,12 +59,25 @@ export function prepareUpstreamPlan(
   additionalHeaders: Readonly<Record<string, string>>,
   basicAuth: UpstreamBasicAuthConfig,
   meta: OutpostMeta,
+  onRefusedHeaders?: UpstreamHeaderPlan['onRefusedHeaders'],
 ): UpstreamHeaderPlan {
   return {
     additional: Object.entries(additionalHeaders).map(([name, value]) => [name.toLowerCase(), value] as const),
     meta,
     basicAuth,
+    ...(onRefusedHeaders === undefined ? {} : { onRefusedHeaders }),
   };
+}
+
+/**
+ * The extra headers an allowed request carries besides the identity headers: the static
+ * `additionalHeaders`, then (with an identity) those of its `additionalHeaders` attribute,
+ * which win over a static one of the same name.
+ */
+export function extraHeaderEntries(plan: UpstreamHeaderPlan, identity: Identity | null): HeaderEntries {
+  if (identity === null) return plan.additional;
+  const fromAttribute = attributeHeaders(identity, plan.onRefusedHeaders).entries;
+  return fromAttribute.length === 0 ? plan.additional : [...plan.additional, ...fromAttribute];
 }
 
 /**
@@ -109,7 +125,7 @@ export function rewriteUpstreamHeaders(
   out['x-forwarded-proto'] = facts.proto;
   out['x-forwarded-host'] = facts.host;
   out['x-real-ip'] = facts.clientAddress;
-  for (const [name, value] of plan.additional) {
+  for (const [name, value] of extraHeaderEntries(plan, decided.identity)) {
     out[name] = value;
   }
   if (decided.identity !== null) {

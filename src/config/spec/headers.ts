@@ -33,16 +33,23 @@ const MANAGED = new Set([
   'x-real-ip',
 ]);
 
-const headerName = leaf<string>('header name', (value, fail) => {
-  if (typeof value !== 'string' || !TOKEN.test(value)) return fail(`expected an HTTP header name, got ${show(value)}`);
+/**
+ * Why a header name may not be added to upstream requests (statically, or from a user's
+ * `additionalHeaders` attribute), or null when it may.
+ */
+export function extraHeaderProblem(value: unknown): string | null {
+  if (typeof value !== 'string' || !TOKEN.test(value)) return `expected an HTTP header name, got ${show(value)}`;
   const lower = value.toLowerCase();
-  if (lower.startsWith('x-authentik-')) {
-    return fail(`"${value}" cannot be set: names starting with "x-authentik-" are reserved for identity headers`);
-  }
-  if (MANAGED.has(lower)) return fail(`"${value}" cannot be set: Portcullis manages this header`);
+  if (lower.startsWith('x-authentik-')) return `"${value}" cannot be set: names starting with "x-authentik-" are reserved for identity headers`;
+  if (MANAGED.has(lower)) return `"${value}" cannot be set: Portcullis manages this header`;
   // nginx and others read "_" as "-": X_Authentik_Username could pass for X-Authentik-Username.
-  if (value.includes('_')) return fail(`"${value}" cannot be set: header names containing "_" are not allowed`);
-  return value;
+  if (value.includes('_')) return `"${value}" cannot be set: header names containing "_" are not allowed`;
+  return null;
+}
+
+const headerName = leaf<string>('header name', (value, fail) => {
+  const problem = extraHeaderProblem(value);
+  return problem === null ? (value as string) : fail(problem);
 });
 
 /**

@@ -1,0 +1,82 @@
+/**
+ * Extra upstream headers from the user's `additionalHeaders` attribute (authentik's documented
+ * attribute; user attributes merged over their groups', as the IdP sends them in
+ * `ak_proxy.user_attributes`). The attribute is the user's to edit, or a group admin's: every
+ * entry is checked like a static `additionalHeaders` name, values made header-safe, and the map
+ * bounded, so no attribute can spoof an identity header, a credential or the framing.
+ */
+
+import type { Identity } from '../auth/index.js';
+import { extraHeaderProblem } from '../config/index.js';
+import { headerSafe } from './header-value.js';
+import type { HeaderEntries } from './identity-headers.js';
+
+export const ATTRIBUTE = 'additionalHeaders';
+/** More than any app needs; a bound so an attribute cannot bloat every request. */
+export const MAX_ATTRIBUTE_HEADERS = 32;
+export const MAX_ATTRIBUTE_HEADER_BYTES = 8 * 1024;
+
+export interface RefusedHeader {
+  readonly name: string;
+  readonly reason: string;
+}
+
+export interface AttributeHeaders {
+  readonly entries: HeaderEntries;
+  readonly refused: readonly RefusedHeader[];
+}
+
+const NONE: AttributeHeaders = Object.freeze({ entries: Object.freeze([]), refused: Object.freeze([]) });
+const memos = new WeakMap<Identity, AttributeHeaders>();
+
+/**
+ * The identity's attribute headers, computed once per identity (identities are immutable);
+ * `onRefused` hears of refused entries then, so each is logged once, not per request.
+ */
+export function attributeHeaders(identity: Identity, onRefused?: (identity: Identity, refused: readonly RefusedHeader[]) => void): AttributeHeaders {
+  let memo = memos.get(identity);
+  if (memo === undefined) {
+    memo = compute(identity.attributes[ATTRIBUTE]);
+    memos.set(identity, memo);
+    if (memo.refused.length > 0) onRefused?.(identity, memo.refused);
+  }
+  return memo;
+}
+
+function compute(map: unknown): AttributeHeaders {
+  if (map === undefined || map === null) return NONE;
+  if (typeof map !== 'object' || Array.isArray(map)) {
+    return { entries: [], refused: [{ name: ATTRIBUTE, reason: 'the attribute is not a mapping of header name to value' }] };
+  }
+  const entries: (readonly [string, string])[] = [];
+  const refused: RefusedHeader[] = [];
+  const seen = new Set<string>();
+  let bytes = 0;
+  for (const [name, raw] of Object.entries(map as Record<string, unknown>)) {
+    const problem = extraHeaderProblem(name) ?? valueProblem(raw);
+    const lower = name.toLowerCase();
+    const value = problem === null ? headerSafe(String(raw)) : '';
+    if (problem !== null) refused.push({ name: shown(name), reason: problem });
+    else if (seen.has(lower)) refused.push({ name: shown(name), reason: 'duplicate header name (names are case-insensitive)' });
+    else if (entries.length >= MAX_ATTRIBUTE_HEADERS) refused.push({ name: shown(name), reason: `more than ${MAX_ATTRIBUTE_HEADERS} headers` });
+    else if (bytes + name.length + value.length > MAX_ATTRIBUTE_HEADER_BYTES) refused.push({ name: shown(name), reason: `more than ${MAX_ATTRIBUTE_HEADER_BYTES} bytes in all` });
+    else {
+      seen.add(lower);
+      bytes += name.length + value.length;
+      entries.push(Object.freeze([lower, value] as const));
+    }
+  }
+  return Object.freeze({ entries: Object.freeze(entries), refused: Object.freeze(refused) });
+}
+
+function valueProblem(value: unknown): string | null {
+  // A CR or LF would split the line; refused rather than encoded, so nobody relies on it.
+  if (typeof value === 'string') return /[\x00-\x1f\x7f]/.test(value) ? 'the value holds control characters (CR, LF, NUL…)' : null;
+  if (typeof value === 'number' && Number.isFinite(value)) return null;
+  return `expected a string or a number, got ${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value}`;
+}
+
+/** A name as logs show it: bounded, and header-safe (it is the user's text). */
+function shown(name: string): string {
+  return headerSafe(name.length > 64 ? `${name.slice(0, 64)}…` : name);
+}
