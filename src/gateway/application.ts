@@ -65,7 +65,7 @@ export function prepareApplication(config: ApplicationConfig, { authenticators, 
     config,
     name: config.name,
     origin: new URL(config.externalHost).origin,
-    skipPaths: compileSkipPaths(config.skipPathRegex),
+    skipPaths: compileSkipPaths(config.skipPathRegex, { urlScheme: config.mode === 'forward_domain' ? new URL(config.externalHost).protocol : null }),
     policy,
     authenticators,
     challenges: {

@@ -11,11 +11,24 @@ import type { RequestFacts } from './request-facts.js';
 const ALLOW_ANONYMOUS: Outcome = Object.freeze({ kind: 'allow', identity: null, setCookies: Object.freeze([]) });
 
 export async function decide(app: PreparedApplication, facts: RequestFacts): Promise<Outcome> {
-  if (app.skipPaths.matches(facts.path)) {
-    return ALLOW_ANONYMOUS;
+  if (app.skipPaths.matches(facts.path, facts.host)) {
+    return skipPathOutcome(app, facts);
   }
   const result = await authenticate(app.authenticators, facts);
   return result.kind === 'identity' ? authorize(app, facts, result.identity, result.setCookies) : outcomeOf(app, facts, result);
+}
+
+/**
+ * A skip path needs no identity, but one the request carries is passed on (DESIGN.md §5), as
+ * authentik does: apps personalise public pages. No credential, no cost; any failure to
+ * establish one is an anonymous request, never a refusal.
+ */
+async function skipPathOutcome(app: PreparedApplication, facts: RequestFacts): Promise<Outcome> {
+  if (facts.credentialHeader === undefined && facts.cookieHeader === undefined) {
+    return ALLOW_ANONYMOUS;
+  }
+  const result = await authenticate(app.authenticators, facts);
+  return result.kind === 'identity' ? { kind: 'allow', identity: result.identity, setCookies: result.setCookies } : ALLOW_ANONYMOUS;
 }
 
 /** The application's policies over an established identity (DESIGN.md §7). */

@@ -1,5 +1,5 @@
 export { normalizePath, type NormalizedPath } from './normalize-path.js';
-export { compileSkipPaths, type SkipPathMatcher } from './skip-path.js';
+export { compileSkipPaths, type SkipPathMatcher, type SkipPathOptions } from './skip-path.js';
 export type {
   ApplicationPolicy,
   Policy,

@@ -228,10 +228,12 @@ const CASES: readonly (readonly [string, Change, readonly (readonly [string, str
   ['internalHostTlsVerify', app({ internalHostTlsVerify: 'no' }), [['applications[0].internalHostTlsVerify', 'expected true or false, got "no"']]],
   [
     'skipPathRegex',
-    app({ skipPathRegex: ['^/ok/', '(', '[z-a]'] }),
+    app({ skipPathRegex: ['^/ok/', '(', '[z-a]', '^/(?=admin)'] }),
     [
-      ['applications[0].skipPathRegex[1]', 'expected a regular expression, got "(" (Unterminated group)'],
-      ['applications[0].skipPathRegex[2]', 'expected a regular expression, got "[z-a]" (Range out of order in character class)'],
+      ['applications[0].skipPathRegex[1]', 'expected an RE2 regular expression, got "(" (missing closing ): `(`)'],
+      ['applications[0].skipPathRegex[2]', 'expected an RE2 regular expression, got "[z-a]" (invalid character class range: `z-a`)'],
+      // A lookahead is JavaScript, not RE2 (authentik's syntax): refused, not silently reinterpreted.
+      ['applications[0].skipPathRegex[3]', 'expected an RE2 regular expression, got "^/(?=admin)" (invalid or unsupported Perl syntax: `(?=`)'],
     ],
   ],
   ['headerAuth.header', app({ headerAuth: { header: 'bearer' } }), [['applications[0].headerAuth.header', 'expected one of authorization, proxy-authorization, got "bearer"']]],
@@ -358,7 +360,7 @@ applications:
         path: 'applications[0].externalHost',
         message: 'expected an origin such as "https://app.example.com" (no path), got "https://a.example.com/path"',
       },
-      { path: 'applications[0].skipPathRegex[0]', message: 'expected a regular expression, got "(" (Unterminated group)' },
+      { path: 'applications[0].skipPathRegex[0]', message: 'expected an RE2 regular expression, got "(" (missing closing ): `(`)' },
       { path: 'applications[0].colour', message: 'unknown key' },
       { path: 'identity.clientId', message: 'required' },
       // Cross-key rules (https unless loopback or allowInsecureHttp) follow the single values.

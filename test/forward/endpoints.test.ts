@@ -40,6 +40,7 @@ beforeAll(async () => {
   externalHost: "https://auth.dom.test"
   mode: forward_domain
   cookieDomain: ".dom.test"
+  skipPathRegex: ['^https://public\\.dom\\.test/', '^https://[^/]+/healthz$']
 - name: admins
   externalHost: "http://admins.test"
   mode: forward_single
@@ -82,6 +83,23 @@ async function ask(path: string, headers: Record<string, string | string[]>, opt
 function lines(value: string | string[] | undefined): string[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }
+
+describe('skipPathRegex in forward_domain: matched against scheme://host + path, never the query (as authentik)', () => {
+  const traefik = (host: string, uri: string) =>
+    ask(TRAEFIK, { host: 'auth.dom.test', 'x-forwarded-proto': 'https', 'x-forwarded-host': host, 'x-forwarded-uri': uri, accept: JSON_ACCEPT });
+
+  it.each([
+    ['public.dom.test', '/anything', 200],
+    ['app.dom.test', '/healthz', 200],
+    ['app.dom.test', '/anything', 401],
+    ['app.dom.test', '/healthz/more', 401],
+    // The query plays no part: a URL that names the public host in its query is still protected.
+    ['app.dom.test', '/x?next=https://public.dom.test/', 401],
+    ['app.dom.test', '/https://public.dom.test/', 401],
+  ])('%s%s: %i', async (host, uri, status) => {
+    expect((await traefik(host, uri)).status).toBe(status);
+  });
+});
 
 describe('nginx (auth_request)', () => {
   const original = (url: string, extra: Record<string, string | string[]> = {}) => ({ host: new URL(url).host, 'x-original-url': url, ...extra });

@@ -212,14 +212,33 @@ describe('skip paths', () => {
     expectNoSpoofArrived(seen);
   });
 
-  it('set no identity headers even for a caller with valid credentials', async () => {
+  it('pass on the identity of a caller with valid credentials, stripped of them, as authentik does', async () => {
     const res = await skipping.raw('/public/page', [`Authorization: ${ALICE_BASIC}`, `Cookie: ${session.name}=${session.value}; a=1`, ...SPOOFS]);
     expect(res.status).toBe(200);
     const seen = received(res.upstream);
-    expect(authentikNames(seen)).toEqual([]);
+    expect(onlyValue(seen, 'x-authentik-username')).toBe('alice');
+    expect(fieldValues(seen, 'authorization')).toEqual([]);
     expectNoSpoofArrived(seen);
     // The session cookie is Portcullis's even where no login is needed.
     expect(fieldValues(seen, 'cookie')).toEqual(['a=1']);
+  });
+
+  it('pass on the identity of a session cookie alone', async () => {
+    // A session of this gateway (each test gateway keeps its own sessions in memory).
+    const login = await skipping.get('/private', { authorization: ALICE_BASIC });
+    const own = /^([^=;]+)=([^;]*)/.exec(lines(login.headers, 'set-cookie')[0] ?? '');
+    expect(own).not.toBeNull();
+    const res = await skipping.raw('/public/page', [`Cookie: ${own?.[1]}=${own?.[2]}`]);
+    expect(res.status).toBe(200);
+    expect(onlyValue(received(res.upstream), 'x-authentik-username')).toBe('alice');
+  });
+
+  it('stay open to a caller whose credentials are wrong, forwarding none of them and no identity', async () => {
+    const res = await skipping.raw('/public/page', ['Authorization: Basic YWxpY2U6d3Jvbmc=', `Cookie: ${session.name}=forged`]);
+    expect(res.status).toBe(200);
+    const seen = received(res.upstream);
+    expect(authentikNames(seen)).toEqual([]);
+    expect(fieldValues(seen, 'authorization')).toEqual([]);
   });
 
   it('leave the rest of the gateway protected', async () => {

@@ -1,5 +1,6 @@
 /** Scalar schemas: strings, enums, booleans, durations, regular expressions. */
 
+import { RE2JS } from 're2js';
 import { parseDuration } from '../duration.js';
 import { leaf } from './core.js';
 import type { Schema } from './core.js';
@@ -69,6 +70,20 @@ export function regex(): Schema<string> {
     } catch (error) {
       const reason = error instanceof Error ? error.message.replace(/^.*: /, '') : String(error);
       return fail(`expected a regular expression, got ${show(value)} (${reason})`);
+    }
+  });
+}
+
+/** A regular expression in RE2 syntax (authentik's, Go's), as re2js compiles it. */
+export function re2Regex(): Schema<string> {
+  return leaf('RE2 regular expression', (value, fail) => {
+    if (typeof value !== 'string') return fail(`expected an RE2 regular expression, got ${show(value)}`);
+    try {
+      RE2JS.compile(value);
+      return value;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.replace(/^error parsing regexp: /, '') : String(error);
+      return fail(`expected an RE2 regular expression, got ${show(value)} (${reason})`);
     }
   });
 }

@@ -9,7 +9,7 @@ import type { Path } from '../schema/path.js';
 import { isPlainObject } from '../schema/plain.js';
 import { INVALID } from '../schema/problems.js';
 import type { Context } from '../schema/problems.js';
-import { boolean, duration, enumOf, regex, string } from '../schema/scalars.js';
+import { boolean, duration, enumOf, re2Regex, string } from '../schema/scalars.js';
 import { additionalHeaders } from './headers.js';
 import { identityOverrides } from './identity.js';
 
@@ -96,9 +96,10 @@ const fields = {
     default: '',
     description: 'forward_domain only, and required there: the domain the session cookie covers (`.example.com`).',
   }),
-  skipPathRegex: field(list(regex()), {
+  skipPathRegex: field(list(re2Regex()), {
     default: [],
-    description: 'Paths served without authentication; JavaScript regexes over the normalized path.',
+    description:
+      'Paths served without authentication: RE2 regexes (authentik\'s syntax), unanchored, over the normalized path; in forward_domain over `scheme://host` + the normalized path.',
   }),
   headerAuth: field(headerAuth, { default: {}, description: 'Credentials in request headers.' }),
   redirectBrowsersOnly: field(boolean(), {
