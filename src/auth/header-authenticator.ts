@@ -16,7 +16,7 @@
  */
 
 import type { HeaderAuthConfig, IdentityConfig } from '../config/index.js';
-import { exchangePassword, type IdentityProvider, type TokenChecker, type VerifiedToken, type Verdict } from '../idp/index.js';
+import { exchangePassword, verifyIdTokenSignature, type IdentityProvider, type TokenChecker, type VerifiedToken, type Verdict } from '../idp/index.js';
 import type { AuthResult, Authenticator, CredentialFacts } from './authenticate.js';
 import { identityFromClaims } from './claims.js';
 import type { CredentialCache } from './credential-cache.js';
@@ -45,6 +45,14 @@ export interface HeaderAuthenticatorOptions {
 type Admit = () => Promise<Admission>;
 
 const NONE: AuthResult = Object.freeze({ kind: 'none' });
+
+/**
+ * The IdP accepted the password but issued a token Portcullis cannot validate: a configuration
+ * problem between the two, never "wrong password".
+ */
+function asConfigurationProblem(verdict: Extract<Verdict<unknown>, { ok: false }>): Verdict<never> {
+  return verdict.kind === 'invalid' ? { ok: false, kind: 'unavailable', reason: `the tokens issued for an app password did not validate: ${verdict.reason}` } : verdict;
+}
 
 function refused(scheme: 'basic' | 'bearer'): AuthResult {
   return scheme === 'bearer' ? { kind: 'invalid', scheme, bearerError: 'invalid_token' } : { kind: 'invalid', scheme };
@@ -153,23 +161,24 @@ export class HeaderAuthenticator implements Authenticator {
     if (!exchanged.ok) {
       return exchanged;
     }
-    const checked = await this.#checkToken(exchanged.value, 'basic');
-    if (!checked.ok && checked.kind === 'invalid') {
-      // The IdP accepted the password but issued a token Portcullis cannot validate: that is a
-      // configuration problem between the two, not a wrong password.
-      return { ok: false, kind: 'unavailable', reason: `the token issued for an app password did not validate: ${checked.reason}` };
+    const { accessToken, idToken } = exchanged.value;
+    if (idToken !== undefined) {
+      const signature = await verifyIdTokenSignature(provider, idToken);
+      if (!signature.ok) return asConfigurationProblem(signature);
     }
-    return checked;
+    // X-authentik-jwt carries the ID token after Basic, as authentik's outposts send it.
+    const checked = await this.#checkToken(accessToken, 'basic', idToken ?? accessToken);
+    return checked.ok ? checked : asConfigurationProblem(checked);
   }
 
-  async #checkToken(token: string, method: AuthMethod): Promise<Verdict<Identity>> {
+  async #checkToken(token: string, method: AuthMethod, forwarded = token): Promise<Verdict<Identity>> {
     const verdict: Verdict<VerifiedToken> = await this.#options.tokens.check(token);
     if (!verdict.ok) {
       return verdict;
     }
     const identity = identityFromClaims(this.#options.identity.claims, {
       claims: verdict.value.claims,
-      token,
+      token: forwarded,
       method,
       expiresAt: verdict.value.expiresAt,
     });

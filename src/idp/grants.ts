@@ -22,7 +22,14 @@ export interface GrantRequest {
 // problem between Portcullis and the IdP, and the user must not be told their password is wrong.
 const CREDENTIAL_ERRORS = new Set(['invalid_grant', 'invalid_request']);
 
-export async function exchangePassword(configuration: oidc.Configuration, request: GrantRequest): Promise<Verdict<string>> {
+/** What the token endpoint issued for an app password. */
+export interface IssuedTokens {
+  readonly accessToken: string;
+  /** The ID token, when the IdP issued one (authentik does: it is what its outposts send upstream). */
+  readonly idToken: string | undefined;
+}
+
+export async function exchangePassword(configuration: oidc.Configuration, request: GrantRequest): Promise<Verdict<IssuedTokens>> {
   const parameters = {
     username: request.username,
     password: request.password,
@@ -33,7 +40,7 @@ export async function exchangePassword(configuration: oidc.Configuration, reques
       request.grant === 'client_credentials'
         ? await oidc.clientCredentialsGrant(configuration, parameters)
         : await oidc.genericGrantRequest(configuration, 'password', parameters);
-    return { ok: true, value: response.access_token };
+    return { ok: true, value: { accessToken: response.access_token, idToken: response.id_token } };
   } catch (error) {
     return classifyEndpointError(error);
   }

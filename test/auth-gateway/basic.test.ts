@@ -55,6 +55,16 @@ describe('a valid app password', () => {
     expect(stack.idp.calls('token')).toBe(1);
   });
 
+  it('sends the ID token of the token response as X-authentik-jwt, as authentik does after Basic', async () => {
+    const res = await stack.get('/jwt', { authorization: basic('bob', PASSWORDS.bob.cli) });
+    expect(res.status).toBe(200);
+    const jwt = String(res.upstream?.headers['x-authentik-jwt']);
+    const header = JSON.parse(Buffer.from(jwt.split('.')[0] ?? '', 'base64url').toString('utf8')) as { typ?: string };
+    // An access token is typed at+jwt (RFC 9068); the ID token is not, and carries the login's at_hash.
+    expect(header.typ).not.toBe('at+jwt');
+    expect(jwtPayload(jwt)).toMatchObject({ preferred_username: 'bob', aud: 'portcullis', iss: stack.idp.issuer });
+  });
+
   it('is accepted whatever the case of the scheme name (RFC 9110 §11.1)', async () => {
     const token68 = basic('bob', PASSWORDS.bob.cli).slice('Basic '.length);
     for (const scheme of ['basic', 'BASIC', 'bAsIc']) {
