@@ -49,6 +49,8 @@ export function mapProvider(provider: ProxyOutpostConfig, options: MappingOption
     externalHost: provider.external_host,
     mode,
     internalHostTlsVerify: provider.internal_host_ssl_validation ?? true,
+    // authentik's outpost leaves the client's Host on the upstream request.
+    preserveHost: true,
     skipPathRegex: skipPaths(provider.skip_path_regex),
     headerAuth: { intercept: provider.intercept_header_auth ?? true },
     upstreamBasicAuth: {

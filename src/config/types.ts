@@ -115,6 +115,8 @@ export interface ApplicationConfig {
   /** Origin plus optional base path; null outside proxy mode. */
   readonly internalHost: string | null;
   readonly internalHostTlsVerify: boolean;
+  /** Send the client's Host upstream (proxy mode). */
+  readonly preserveHost: boolean;
   readonly cookieDomain: string;
   readonly skipPathRegex: readonly string[];
   readonly headerAuth: HeaderAuthConfig;

@@ -78,7 +78,7 @@ export function prepareApplication(config: ApplicationConfig, { authenticators, 
     upstream: {
       origin: internal === null ? null : internal.origin,
       basePath: internal === null ? '' : internal.pathname.replace(/\/+$/, ''),
-      plan: prepareUpstreamPlan(config.additionalHeaders, config.upstreamBasicAuth, meta, onRefusedHeaders),
+      plan: prepareUpstreamPlan(config, meta, onRefusedHeaders),
     },
     startPath: START_PATH,
     sessionCookieName,

@@ -30,6 +30,8 @@ export interface UpstreamHeaderPlan {
   readonly additional: readonly (readonly [string, string])[];
   readonly meta: OutpostMeta;
   readonly basicAuth: UpstreamBasicAuthConfig;
+  /** The upstream gets the client's Host (the host it asked for), not internalHost's. */
+  readonly preserveHost: boolean;
   /** Told once per identity of entries of its `additionalHeaders` attribute that were refused. */
   readonly onRefusedHeaders?: (identity: Identity, refused: readonly RefusedHeader[]) => void;
 }
@@ -56,15 +58,15 @@ const FORWARDING = new Set(['forwarded', 'x-forwarded-for', 'x-forwarded-proto',
 const SET_HERE = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-real-ip']);
 
 export function prepareUpstreamPlan(
-  additionalHeaders: Readonly<Record<string, string>>,
-  basicAuth: UpstreamBasicAuthConfig,
+  application: { readonly additionalHeaders: Readonly<Record<string, string>>; readonly upstreamBasicAuth: UpstreamBasicAuthConfig; readonly preserveHost: boolean },
   meta: OutpostMeta,
   onRefusedHeaders?: UpstreamHeaderPlan['onRefusedHeaders'],
 ): UpstreamHeaderPlan {
   return {
-    additional: Object.entries(additionalHeaders).map(([name, value]) => [name.toLowerCase(), value] as const),
+    additional: Object.entries(application.additionalHeaders).map(([name, value]) => [name.toLowerCase(), value] as const),
     meta,
-    basicAuth,
+    basicAuth: application.upstreamBasicAuth,
+    preserveHost: application.preserveHost,
     ...(onRefusedHeaders === undefined ? {} : { onRefusedHeaders }),
   };
 }
@@ -125,6 +127,9 @@ export function rewriteUpstreamHeaders(
   out['x-forwarded-proto'] = facts.proto;
   out['x-forwarded-host'] = facts.host;
   out['x-real-ip'] = facts.clientAddress;
+  if (plan.preserveHost) {
+    out.host = facts.host;
+  }
   for (const [name, value] of extraHeaderEntries(plan, decided.identity)) {
     out[name] = value;
   }

@@ -194,3 +194,31 @@ describe('upstream failures', () => {
     }
   });
 });
+
+describe('the Host the upstream receives', () => {
+  it('is internalHost\'s by default, the client\'s in X-Forwarded-Host', async () => {
+    const res = await request(`${gw.url}/public/host`, { headers: { host: 'app.test' } });
+    const seen = JSON.parse(await res.body.text()) as EchoRequest;
+    expect(seen.headers.host).toBe(new URL(echo.url).host);
+    expect(seen.headers['x-forwarded-host']).toBe('app.test');
+  });
+
+  it('is the client\'s with preserveHost (as authentik\'s outpost sends it)', async () => {
+    const preserving = await startGateway(proxyConfig({ upstream: echo.url, extra: 'skipPathRegex: ["^/public/"]\npreserveHost: true' }));
+    try {
+      const res = await request(`${preserving.url}/public/host`, { headers: { host: 'app.test:8443' } });
+      const seen = JSON.parse(await res.body.text()) as EchoRequest;
+      expect(seen.headers.host).toBe('app.test:8443');
+      // A WebSocket upgrade too.
+      const ws = new WebSocket(`${preserving.url.replace('http', 'ws')}/public/ws`, { headers: { host: 'app.test' } });
+      const echoed = await new Promise<string>((resolve, reject) => {
+        ws.on('message', (data) => resolve(data.toString()));
+        ws.on('error', reject);
+      });
+      ws.close();
+      expect((JSON.parse(echoed) as EchoRequest).headers.host).toBe('app.test');
+    } finally {
+      await preserving.close();
+    }
+  });
+});

@@ -92,6 +92,11 @@ const fields = {
     description: 'Upstream URL, optionally with a base path; proxy mode only.',
   }),
   internalHostTlsVerify: field(boolean(), { default: true, description: 'Verify the upstream\'s TLS certificate.' }),
+  preserveHost: field(boolean(), {
+    default: false,
+    description:
+      'Send the client\'s Host upstream instead of internalHost\'s (authentik\'s outpost sends the client\'s; authentik mode does too). `X-Forwarded-Host` carries it either way.',
+  }),
   cookieDomain: field(cookieDomain(), {
     default: '',
     description: 'forward_domain only, and required there: the domain the session cookie covers (`.example.com`).',
