@@ -14,8 +14,10 @@ import { decide } from './decide.js';
 import type { OriginalRequest, Parsed } from './forward-original.js';
 import { renderForward, renderForwardFailure, safeStatus, type ForwardRendering } from './forward-render.js';
 import { peerTrust, type PeerTrust } from './forward-trust.js';
+import { finishLoginWith, signOut } from './login-endpoints.js';
 import type { Outcome } from './outcome.js';
 import { forwardFactsFromRequest } from './request-facts.js';
+import { signatureOf } from './signatures.js';
 import type { TrustFunction } from './trust.js';
 
 export interface ForwardFlavour {
@@ -72,9 +74,17 @@ export async function forwardAuthEndpoints(scope: FastifyInstance, options: Forw
 function forwardAuthHook(flavour: ForwardFlavour, trusted: PeerTrust) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const context = contextOf(request);
+    const original = flavour.original(request, trusted(request));
+    const signature = original.ok && hostOnApplication(context.app, original.value.host) ? signatureOf(original.value.query) : null;
+    if (signature !== null && context.app.config.mode !== 'proxy') {
+      // authentik's signatures answer for the original request: the callback sets the session
+      // cookie and redirects, instead of the proxy forwarding it to the application.
+      const params = new URLSearchParams(original.ok ? original.value.query : '');
+      return signature === 'callback' ? finishLoginWith(request, reply, params) : signOut(request, reply);
+    }
     let outcome: Outcome;
     try {
-      outcome = await decideForward(request, context.app, flavour.original(request, trusted(request)));
+      outcome = await decideForward(request, context.app, original);
     } catch (error) {
       request.log.error({ err: error, flavour: flavour.name }, 'forward-auth decision failed');
       context.outcome = 'reject';

@@ -77,9 +77,16 @@ export async function startLogin(request: FastifyRequest, reply: FastifyReply): 
 }
 
 export async function finishLogin(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  return finishLoginWith(request, reply, queryOf(contextOf(request)));
+}
+
+/**
+ * The callback with its parameters from elsewhere than the request's own query: a forward-auth
+ * decision about an original request that carries authentik's callback signature.
+ */
+export async function finishLoginWith(request: FastifyRequest, reply: FastifyReply, params: URLSearchParams): Promise<FastifyReply> {
   const context = contextOf(request);
   const login = loginOf(context);
-  const params = queryOf(context);
   const state = params.get('state') ?? '';
   const loginCookie = state === '' ? null : login.loginState.cookieName(context.app.sessionCookieName, state);
   const clear = loginCookie === null ? [] : [serializeExpiredCookie(loginCookie, login.sessions.cookieScope)];

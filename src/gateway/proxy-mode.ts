@@ -14,9 +14,11 @@ import { rewriteResponseHeaders, rewriteUpstreamHeaders, type ForwardingFacts, t
 import type { PreparedApplication } from './application.js';
 import { contextOf, type AnyReply, type AnyRequest, type RequestContext } from './context.js';
 import { decide } from './decide.js';
+import { finishLogin, signOut } from './login-endpoints.js';
 import { renderOutcome, sendError } from './render.js';
 import { factsFromRequest } from './request-facts.js';
 import { notFound, RESERVED_PREFIX } from './reserved.js';
+import { signatureOf } from './signatures.js';
 import type { TrustFunction } from './trust.js';
 
 export interface ProxyModeOptions {
@@ -89,6 +91,10 @@ async function guard(request: FastifyRequest, reply: FastifyReply): Promise<Fast
     // `/outpost.goauthentik.io//x` or `/x/../outpost.goauthentik.io/y`: the reserved prefix is
     // never forwarded, whatever spelling reached the router.
     return notFound(request, reply);
+  }
+  const signature = signatureOf(context.query);
+  if (signature !== null) {
+    return signature === 'callback' ? finishLogin(request, reply) : signOut(request, reply);
   }
   const outcome = await decide(app, factsFromRequest(request, app, context.path, context.query));
   context.outcome = outcome.kind;

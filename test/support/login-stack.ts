@@ -34,6 +34,8 @@ export interface AppSpec {
   readonly name: string;
   /** Default `http://<name>.localhost:{port}`; `{port}` is replaced by the gateway's port. */
   readonly externalHost?: string;
+  /** Default `proxy` (to the echo upstream). */
+  readonly mode?: 'proxy' | 'forward_single';
 }
 
 export interface LoginStackOptions {
@@ -119,7 +121,7 @@ ${specs
   .map(
     (spec) => `  - name: ${spec.name}
     externalHost: "${(spec.externalHost ?? `http://${spec.name}.localhost:{port}`).replace('{port}', String(port))}"
-    internalHost: "${echo.url}"`,
+    ${spec.mode === 'forward_single' ? 'mode: forward_single' : `internalHost: "${echo.url}"`}`,
   )
   .join('\n')}
 `;
