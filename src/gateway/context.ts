@@ -9,6 +9,7 @@ import { normalizePath } from '../policy/index.js';
 import type { PreparedApplication } from './application.js';
 import { headerLines } from './header-lines.js';
 import type { HostRouter } from './host-router.js';
+import { parseAbsoluteTarget } from './request-target.js';
 import type { Identity } from '../auth/index.js';
 import type { OutcomeKind } from './outcome.js';
 import type { ErrorBody } from './pages.js';
@@ -21,6 +22,12 @@ export interface RequestContext {
   /** The raw query string with its `?`, or ''. */
   readonly query: string;
   readonly wantsHtml: boolean;
+  /**
+   * The client addressed Portcullis as its HTTP proxy (absolute-form target). In the
+   * Proxy-Authorization mode it is answered with 407 challenges, never a login redirect: the
+   * client authenticates to its proxy, and a browser prompts for that only on a 407.
+   */
+  readonly viaProxy: boolean;
   /** What the pipeline decided, for the access log and metrics. */
   outcome: OutcomeKind | 'reserved' | 'upstream_error' | null;
   /** Who the request was allowed as (null until allowed, and on skip paths). */
@@ -54,7 +61,7 @@ function isPing(rawUrl: string): boolean {
   return rawUrl.startsWith(PING_PATH) && (rawUrl.length === PING_PATH.length || rawUrl[PING_PATH.length] === '?');
 }
 
-export function installRouting(app: FastifyInstance, router: Pick<HostRouter, 'resolve' | 'size'>): void {
+export function installRouting(app: FastifyInstance, router: Pick<HostRouter, 'resolve' | 'size' | 'atEndpoint'>): void {
   app.decorateRequest('portcullis', null);
   installContinue(app);
   // Callback-style hooks here and below: every request runs them, and an async hook costs a
@@ -66,13 +73,25 @@ export function installRouting(app: FastifyInstance, router: Pick<HostRouter, 'r
       sendError(reply, wantsHtml, framing);
       return;
     }
-    const rawUrl = request.raw.url ?? '/';
+    let rawUrl = request.raw.url ?? '/';
     if (isPing(rawUrl)) {
       // Container and Kubernetes probes reach the pod by address, with any Host and method.
       reply.code(204).header('cache-control', 'no-store').send();
       return;
     }
-    const application = router.resolve(request.host);
+    let application: PreparedApplication | undefined;
+    const viaProxy = rawUrl.charCodeAt(0) !== SLASH;
+    if (viaProxy) {
+      const absolute = applicationOfAbsoluteTarget(request, router, rawUrl);
+      if (!absolute.ok) {
+        sendError(reply, wantsHtml, absolute.error);
+        return;
+      }
+      application = absolute.application;
+      rawUrl = absolute.originForm;
+    } else {
+      application = router.resolve(request.host);
+    }
     if (application === undefined && router.size === 0) {
       reply.header('retry-after', String(NOT_CONFIGURED_RETRY_SECONDS));
       sendError(reply, wantsHtml, { status: 503, error: 'not_configured', message: 'No application is configured yet.' });
@@ -100,6 +119,7 @@ export function installRouting(app: FastifyInstance, router: Pick<HostRouter, 'r
       path: normalized.path,
       query,
       wantsHtml,
+      viaProxy,
       outcome: null,
       identity: null,
       stripAuthorization: false,
@@ -109,6 +129,38 @@ export function installRouting(app: FastifyInstance, router: Pick<HostRouter, 'r
     };
     done();
   });
+}
+
+const SLASH = 0x2f;
+
+type AbsoluteRouting =
+  | { readonly ok: true; readonly application: PreparedApplication; readonly originForm: string }
+  | { readonly ok: false; readonly error: ErrorBody };
+
+/**
+ * An absolute-form target (a client using Portcullis as its HTTP proxy, the 407 mode's clients):
+ * its authority must be an application's externalHost exactly, port included, and then wins over
+ * Host (RFC 9112 §3.2.2). Any other authority is refused and never forwarded anywhere: Portcullis
+ * is no open proxy. The request continues as the origin-form request its application would get.
+ */
+function applicationOfAbsoluteTarget(request: FastifyRequest, router: Pick<HostRouter, 'resolve' | 'atEndpoint'>, rawUrl: string): AbsoluteRouting {
+  const parsed = parseAbsoluteTarget(rawUrl);
+  if (!parsed.ok) {
+    return { ok: false, error: { status: 400, error: 'invalid_target', message: `The request target was refused: ${parsed.reason}.` } };
+  }
+  const { target } = parsed;
+  const application = router.atEndpoint(target.endpoint);
+  if (application === undefined) {
+    // A proxy client (Proxy-Authorization mode) is told plainly; others get the 400 of old.
+    const proxyMode = router.resolve(request.host)?.config.headerAuth.header === 'proxy-authorization';
+    const message = `Portcullis forwards only to its applications, and ${JSON.stringify(target.authority.slice(0, MAX_HOST_IN_MESSAGE))} is none of them.`;
+    return { ok: false, error: { status: proxyMode ? 403 : 400, error: 'not_an_application', message } };
+  }
+  request.raw.url = target.originForm;
+  // Everything after routing (redirect targets, X-Forwarded-Host, policies) reads Host: it must
+  // be the authority the request was routed by, not whatever else the client wrote there.
+  request.raw.headers.host = target.authority;
+  return { ok: true, application, originForm: target.originForm };
 }
 
 /**

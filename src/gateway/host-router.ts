@@ -5,12 +5,18 @@
  */
 
 import type { PreparedApplication } from './application.js';
+import { endpointOf } from './request-target.js';
 
 export interface HostRouter {
   /** `host` as the client sent it (Host, or X-Forwarded-Host from a trusted proxy). */
   resolve(host: string): PreparedApplication | undefined;
   /** How many applications it routes to (0 while a configuration source has delivered none). */
   readonly size: number;
+  /**
+   * The application whose externalHost is exactly `endpoint` (`host:port`, default port written
+   * out): the authority of an absolute-form target must name one, with no fallback.
+   */
+  atEndpoint(endpoint: string): PreparedApplication | undefined;
 }
 
 // RFC 3986 reg-name / IPv4 / bracketed IPv6, with an optional port. Anything else cannot
@@ -51,6 +57,7 @@ export function createHostRouter(applications: readonly PreparedApplication[]): 
   // Longest domain first, so `a.example.com` wins over `example.com`.
   domains.sort((a, b) => b.suffix.length - a.suffix.length);
   const only = applications.length === 1 ? applications[0] : undefined;
+  const byEndpoint = new Map(applications.map((app) => [endpointOf(new URL(app.origin)), app] as const));
 
   const lookup = (rawHost: string): PreparedApplication | undefined => {
     const host = normalizeHost(rawHost);
@@ -76,6 +83,7 @@ export function createHostRouter(applications: readonly PreparedApplication[]): 
   const answers = new Map<string, PreparedApplication | null>();
   return {
     size: applications.length,
+    atEndpoint: (endpoint) => byEndpoint.get(endpoint),
     resolve(rawHost) {
       const known = answers.get(rawHost);
       if (known !== undefined) {

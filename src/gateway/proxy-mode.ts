@@ -96,7 +96,7 @@ async function guard(request: FastifyRequest, reply: FastifyReply): Promise<Fast
   if (signature !== null) {
     return signature === 'callback' ? finishLogin(request, reply) : signOut(request, reply);
   }
-  const outcome = await decide(app, factsFromRequest(request, app, context.path, context.query));
+  const outcome = await decide(app, factsFromRequest(request, app, context.path, context.query, context.viaProxy));
   context.outcome = outcome.kind;
   if (outcome.kind !== 'allow') {
     if (outcome.kind === 'deny') {

@@ -31,8 +31,11 @@ export function factsFromRequest(
   app: PreparedApplication,
   path: string,
   query: string,
+  viaProxy = false,
 ): RequestFacts {
-  return factsOf(request, app, { method: request.method, host: request.host, path, query });
+  const facts = factsOf(request, app, { method: request.method, host: request.host, path, query });
+  // A client using Portcullis as its proxy authenticates to it by a 407, never a login page.
+  return viaProxy && app.config.headerAuth.header === 'proxy-authorization' && !facts.noRedirect ? { ...facts, noRedirect: true } : facts;
 }
 
 /** The request a forward-auth proxy asks about, as its flavour read it. */

@@ -20,6 +20,7 @@ import { reservedEndpoints } from './reserved.js';
 import { answerClientError, installRequestLimits, nodeServerOptions } from './request-limits.js';
 import { compileTrust } from './trust.js';
 import { loadCertificates, TlsListener } from './tls-listener.js';
+import { refuseTunnels } from './tunnels.js';
 import { buildRuntime, closeRuntime, reloadable, restartOnlyChanges } from './runtime.js';
 
 export interface GatewayOptions {
@@ -99,6 +100,7 @@ export async function createGateway({ config, logger, sessionStore, ready, regis
     clientErrorHandler: answerClientError,
   });
   installErrorHandling(server);
+  refuseTunnels(server.server);
   // Before host routing, so an oversized request costs nothing and never reaches the IdP.
   installRequestLimits(server, config.limits);
   // While draining, every response closes its connection, so keep-alive clients let go and
@@ -114,6 +116,7 @@ export async function createGateway({ config, logger, sessionStore, ready, regis
   }
   installRouting(server, {
     resolve: (host) => runtime.router.resolve(host),
+    atEndpoint: (endpoint) => runtime.router.atEndpoint(endpoint),
     get size() {
       return runtime.router.size;
     },

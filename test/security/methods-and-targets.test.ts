@@ -109,8 +109,9 @@ describe('methods that are never forwarded, even with valid credentials', () => 
 describe('request targets that are not a path, with valid credentials', () => {
   it.each([
     ['GET', 'http://evil.example/'],
-    ['GET', 'http://app.test/reports'],
+    // The application's host on another port (https: 443): no application's externalHost.
     ['GET', 'https://app.test/reports'],
+    ['GET', 'http://app.test:8080/reports'],
     ['GET', '*'],
     ['OPTIONS', '*'],
     ['GET', 'app.test:80'],
@@ -118,6 +119,12 @@ describe('request targets that are not a path, with valid credentials', () => {
     const result = await ask(method, target, [ALICE]);
     expect(result.answer?.status).toBe(400);
     expect(result.forwarded).toBe(false);
+  });
+
+  it('http://app.test/reports names the application itself: forwarded in origin form (RFC 9112 §3.2.2)', async () => {
+    const result = await ask('GET', 'http://app.test/reports', [ALICE]);
+    expect(result.answer?.status).toBe(200);
+    expect(stack.echo.received.at(-1)?.url).toBe('/reports');
   });
 
   it('//evil.example/reports is a path: it reaches the application as /evil.example/reports, not another host', async () => {
