@@ -75,7 +75,9 @@ export class HeaderAuthenticator implements Authenticator {
     if (parsed.kind === 'malformed') {
       // Malformed is answered whatever `intercept` says: passing it on would let something
       // like `Negotiate x, Bearer forged` reach the upstream unchecked.
-      return parsed.scheme === 'bearer' ? { kind: 'invalid', scheme: 'bearer', bearerError: 'invalid_token' } : { kind: 'invalid', scheme: parsed.scheme };
+      // RFC 6750 §3.1: a malformed Bearer request (no token, two credentials, bad syntax) is
+      // invalid_request (400), not a verdict on a token.
+      return parsed.scheme === 'bearer' ? { kind: 'invalid', scheme: 'bearer', bearerError: 'invalid_request' } : { kind: 'invalid', scheme: parsed.scheme };
     }
     if (!this.#handles(parsed.kind)) {
       return NONE;

@@ -25,6 +25,8 @@ export interface PreparedApplication {
     readonly missing: readonly string[];
     /** Challenges after an invalid Bearer token (RFC 6750 §3.1 `invalid_token`). */
     readonly invalidBearer: readonly string[];
+    /** A malformed Bearer request (RFC 6750 §3.1): answered 400 with these. */
+    readonly invalidRequest: readonly string[];
     /** Challenges after a policy denial of a Bearer caller (`insufficient_scope`). */
     readonly insufficientScope: readonly string[];
   };
@@ -58,7 +60,7 @@ export function prepareApplication(config: ApplicationConfig, { authenticators, 
   const { headerAuth } = config;
   const realm = config.name;
   const basic = headerAuth.basic ? [basicChallenge(realm)] : [];
-  const bearer = (error?: 'invalid_token' | 'insufficient_scope') => (headerAuth.bearer ? [bearerChallenge(realm, error)] : []);
+  const bearer = (error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope') => (headerAuth.bearer ? [bearerChallenge(realm, error)] : []);
   const proxyHeader = headerAuth.header === 'proxy-authorization';
   const internal = config.internalHost === null ? null : new URL(config.internalHost);
   return {
@@ -73,6 +75,7 @@ export function prepareApplication(config: ApplicationConfig, { authenticators, 
       header: proxyHeader ? 'proxy-authenticate' : 'www-authenticate',
       missing: [...basic, ...bearer()],
       invalidBearer: [...basic, ...bearer('invalid_token')],
+      invalidRequest: [...basic, ...bearer('invalid_request')],
       insufficientScope: bearer('insufficient_scope'),
     },
     upstream: {

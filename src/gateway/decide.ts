@@ -38,7 +38,12 @@ function authorize(app: PreparedApplication, facts: RequestFacts, identity: Iden
     return { kind: 'allow', identity, setCookies };
   }
   // RFC 6750 §3.1: a Bearer caller whose token is fine but not enough gets insufficient_scope.
-  return { kind: 'deny', challenges: identity.method === 'bearer' ? app.challenges.insufficientScope : [], reasons: decision.reasons };
+  return {
+    kind: 'deny',
+    header: app.challenges.header,
+    challenges: identity.method === 'bearer' ? app.challenges.insufficientScope : [],
+    reasons: decision.reasons,
+  };
 }
 
 export function outcomeOf(app: PreparedApplication, facts: RequestFacts, result: AuthResult): Outcome {
@@ -50,6 +55,9 @@ export function outcomeOf(app: PreparedApplication, facts: RequestFacts, result:
     case 'throttled':
       return { kind: 'throttled', retryAfterSeconds: result.retryAfterSeconds };
     case 'invalid':
+      if (result.bearerError === 'invalid_request') {
+        return { kind: 'challenge', status: 400, header: app.challenges.header, challenges: app.challenges.invalidRequest, reason: 'malformed' };
+      }
       return challenge(app, 'invalid', result.bearerError === 'invalid_token' ? app.challenges.invalidBearer : app.challenges.missing);
     case 'none':
       return shouldRedirect(app, facts) ? login(app, facts) : challenge(app, 'missing', app.challenges.missing);

@@ -174,7 +174,7 @@ export async function signOut(request: FastifyRequest, reply: FastifyReply): Pro
   reply.header('set-cookie', serializeExpiredCookie(context.app.sessionCookieName, login.sessions.cookieScope)).header('cache-control', 'no-store');
   let target: URL | null = null;
   try {
-    target = endSessionUrl(await login.provider.configuration(), idTokenHint);
+    target = endSessionUrl(await login.provider.configuration(), { idTokenHint, postLogoutRedirectUri: postLogoutTarget(context) });
   } catch {
     target = null;
   }
@@ -185,6 +185,15 @@ export async function signOut(request: FastifyRequest, reply: FastifyReply): Pro
     .code(200)
     .type('text/html; charset=utf-8')
     .send(htmlPage({ status: 200, error: 'signed_out', message: 'You have been signed out.' }));
+}
+
+/** `identity.postLogoutRedirectUri`: unset means back to the application's root, "" means none. */
+function postLogoutTarget(context: RequestContext): string | null {
+  const configured = loginOf(context).identity.postLogoutRedirectUri;
+  if (configured === null) {
+    return `${context.app.origin}/`;
+  }
+  return configured === '' ? null : configured;
 }
 
 export async function backchannelLogout(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {

@@ -22,14 +22,10 @@ export function renderOutcome(reply: AnyReply, outcome: RenderedOutcome, wantsHt
         // One field line per challenge (RFC 9110 §11.6.1): some clients mis-parse a comma-joined list.
         reply.header(outcome.header, [...outcome.challenges]);
       }
-      return sendError(reply, wantsHtml, {
-        status: outcome.status,
-        error: outcome.status === 407 ? 'proxy_authentication_required' : 'unauthorized',
-        message: outcome.reason === 'invalid' ? 'The credentials were not accepted.' : 'Authentication is required.',
-      });
+      return sendError(reply, wantsHtml, challengeBody(outcome));
     case 'deny':
       if (outcome.challenges.length > 0) {
-        reply.header('www-authenticate', [...outcome.challenges]);
+        reply.header(outcome.header, [...outcome.challenges]);
       }
       return sendError(reply, wantsHtml, { status: 403, error: 'forbidden', message: 'You are not allowed to access this application.' });
     case 'unavailable':
@@ -45,6 +41,17 @@ export function renderOutcome(reply: AnyReply, outcome: RenderedOutcome, wantsHt
     case 'reject':
       return sendError(reply, wantsHtml, { status: outcome.status, error: outcome.error, message: outcome.message });
   }
+}
+
+function challengeBody(outcome: Extract<Outcome, { kind: 'challenge' }>): ErrorBody {
+  if (outcome.reason === 'malformed') {
+    return { status: outcome.status, error: 'invalid_request', message: 'The credentials are malformed.' };
+  }
+  return {
+    status: outcome.status,
+    error: outcome.status === 407 ? 'proxy_authentication_required' : 'unauthorized',
+    message: outcome.reason === 'invalid' ? 'The credentials were not accepted.' : 'Authentication is required.',
+  };
 }
 
 export function sendError(reply: AnyReply, wantsHtml: boolean, body: ErrorBody): AnyReply {

@@ -106,9 +106,6 @@ function authenticatorsFor(
     }),
   ];
   const { headerAuth } = app;
-  if (!headerAuth.basic && !headerAuth.bearer) {
-    return session;
-  }
   const header = new HeaderAuthenticator({
       application: app.name,
       headerAuth,

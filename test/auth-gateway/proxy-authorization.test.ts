@@ -4,6 +4,9 @@
  * Authorization is the upstream's and reaches it untouched.
  */
 
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { header } from '../support/raw-http.js';
 import {
@@ -86,5 +89,21 @@ describe('with Proxy-Authorization', () => {
     expect(res.status).toBe(407);
     expect(res.upstream).toBeUndefined();
     expect(stack.idp.calls('token')).toBe(0);
+  });
+});
+
+describe('a policy denial in the Proxy-Authorization mode', () => {
+  it('puts the Bearer insufficient_scope challenge in Proxy-Authenticate, never WWW-Authenticate', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-policies-'));
+    writeFileSync(join(dir, 'nobody.yaml'), 'name: nobody\nkind: group\ngroups: [no-such-group]\n');
+    const denying = await stack.gateway({
+      app: 'headerAuth: { header: proxy-authorization }\npolicies: { bindings: [{ policy: nobody }] }',
+      top: `policiesDir: "${dir}"`,
+    });
+    const res = await denying.get('/private', { 'proxy-authorization': bearer(await accessTokenFor(stack.idp, 'alice')), authorization: UPSTREAM_AUTHORIZATION });
+    expect(res.status).toBe(403);
+    expect(lines(res.headers, 'proxy-authenticate')).toEqual(['Bearer realm="app", error="insufficient_scope"']);
+    expect(res.headers['www-authenticate']).toBeUndefined();
+    expect(res.upstream).toBeUndefined();
   });
 });

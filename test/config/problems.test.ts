@@ -130,6 +130,42 @@ const CASES: readonly (readonly [string, Change, readonly (readonly [string, str
     identity({ claims: { attributes: 'ak_proxy..attrs' } }),
     [['identity.claims.attributes', 'expected a claim name or dotted path such as "ak_proxy.user_attributes", got "ak_proxy..attrs"']],
   ],
+  // client authentication, UserInfo, logout (issue 15)
+  [
+    'clientAuth unknown',
+    identity({ clientAuth: 'client_secret_jwt' }),
+    [['identity.clientAuth', 'expected one of auto, client_secret_basic, client_secret_post, private_key_jwt, none, got "client_secret_jwt"']],
+  ],
+  ['clientAuth client_secret_basic without a secret', identity({ clientAuth: 'client_secret_basic' }), [['identity.clientAuth', 'client_secret_basic needs a non-empty clientSecret']]],
+  ['clientAuth client_secret_post without a secret', identity({ clientAuth: 'client_secret_post', clientSecret: '' }), [['identity.clientAuth', 'client_secret_post needs a non-empty clientSecret']]],
+  [
+    'clientAuth set by an application whose secret is empty',
+    app({ identity: { clientAuth: 'client_secret_basic' } }),
+    [['applications[0].identity.clientAuth', 'client_secret_basic needs a non-empty clientSecret']],
+  ],
+  [
+    'private_key_jwt without clientKeyFile',
+    identity({ clientAuth: 'private_key_jwt' }),
+    [['identity.clientKeyFile', 'required with clientAuth: private_key_jwt (the PEM private key that signs client assertions)']],
+  ],
+  [
+    'clientKeyFile without private_key_jwt',
+    identity({ clientSecret: 's', clientKeyFile: '/etc/portcullis/client.key' }),
+    [['identity.clientKeyFile', 'is only used with clientAuth: private_key_jwt, got clientAuth: auto']],
+  ],
+  [
+    'clientKeyFile relative',
+    identity({ clientAuth: 'private_key_jwt', clientKeyFile: 'client.key' }),
+    [['identity.clientKeyFile', 'expected an absolute file path, got "client.key"']],
+  ],
+  ['clientKeyId without clientKeyFile', identity({ clientKeyId: 'k1' }), [['identity.clientKeyId', 'is only used with clientKeyFile']]],
+  ['userinfo unknown', identity({ userinfo: 'sometimes' }), [['identity.userinfo', 'expected one of auto, always, never, got "sometimes"']]],
+  ['postLogoutRedirectUri not a URL', identity({ postLogoutRedirectUri: 'app.example.com/' }), [['identity.postLogoutRedirectUri', 'expected an http(s) URL or "", got "app.example.com/"']]],
+  [
+    'postLogoutRedirectUri with a fragment',
+    identity({ postLogoutRedirectUri: 'https://app.example.com/#bye' }),
+    [['identity.postLogoutRedirectUri', 'must not contain a fragment, got "https://app.example.com/#bye"']],
+  ],
   // identity overrides
   [
     'issuer overridden by an application',
@@ -238,6 +274,11 @@ const CASES: readonly (readonly [string, Change, readonly (readonly [string, str
   ],
   ['headerAuth.header', app({ headerAuth: { header: 'bearer' } }), [['applications[0].headerAuth.header', 'expected one of authorization, proxy-authorization, got "bearer"']]],
   ['headerAuth.intercept', app({ headerAuth: { intercept: 'yes' } }), [['applications[0].headerAuth.intercept', 'expected true or false, got "yes"']]],
+  [
+    'headerAuth with neither scheme',
+    app({ headerAuth: { basic: false, bearer: false } }),
+    [['applications[0].headerAuth', 'basic and bearer cannot both be false: a 401 must offer at least one challenge (RFC 9110 §15.5.2)']],
+  ],
   ['redirectBrowsersOnly', app({ redirectBrowsersOnly: 1 }), [['applications[0].redirectBrowsersOnly', 'expected true or false, got 1']]],
   [
     'upstreamBasicAuth.usernameAttribute',

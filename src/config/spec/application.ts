@@ -36,7 +36,15 @@ const headerAuth = object({
     description: '`authorization` (401, WWW-Authenticate) or `proxy-authorization` (407, Proxy-Authenticate).',
   }),
   basic: field(boolean(), { default: true, description: 'Accept `Basic` username + app password.' }),
-  bearer: field(boolean(), { default: true, description: 'Accept `Bearer` tokens.' }),
+  bearer: field(boolean(), { default: true, description: 'Accept `Bearer` tokens. At least one of `basic` and `bearer` is on.' }),
+}, {
+  check(value, at, ctx) {
+    // Every 401 (407) carries at least one challenge (RFC 9110 §15.5.2); with neither scheme
+    // there would be none to offer an API client.
+    if (value.basic === false && value.bearer === false) {
+      ctx.problems.add(at, 'basic and bearer cannot both be false: a 401 must offer at least one challenge (RFC 9110 §15.5.2)');
+    }
+  },
 });
 
 const upstreamBasicAuth = object({
