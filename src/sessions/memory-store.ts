@@ -56,6 +56,8 @@ export class MemorySessionStore implements SessionStore {
   readonly #bySid = new Map<string, Set<string>>();
   readonly #locks = new Map<string, Lock>();
   readonly #counters = new Map<string, Counter>();
+  /** claimOnce keys → when they are forgotten. */
+  readonly #claims = new Map<string, number>();
   readonly #sweeper: NodeJS.Timeout | undefined;
 
   constructor(options: MemoryStoreOptions) {
@@ -130,8 +132,20 @@ export class MemorySessionStore implements SessionStore {
     return ended;
   }
 
-  async deleteForSid(sessionId: string): Promise<number> {
-    return this.#deleteAll(this.#bySid.get(sessionId));
+  async deleteForSid(sessionId: string, only?: { readonly sub: string }): Promise<number> {
+    const ids = this.#bySid.get(sessionId);
+    if (only === undefined || ids === undefined) return this.#deleteAll(ids);
+    return this.#deleteAll(new Set([...ids].filter((id) => this.#sessions.get(id)?.sub === only.sub)));
+  }
+
+  async claimOnce(key: string, ttlMs: number): Promise<boolean> {
+    assertPositiveMs('ttlMs', ttlMs);
+    const now = this.#now();
+    const until = this.#claims.get(key);
+    if (until !== undefined && until > now) return false;
+    while (this.#claims.size >= this.#maxSessions) this.#claims.delete(firstKey(this.#claims));
+    this.#claims.set(key, now + ttlMs);
+    return true;
   }
 
   async withLock<T>(key: string, ttlMs: number, fn: () => Promise<T>): Promise<T | LockBusy> {
@@ -174,6 +188,7 @@ export class MemorySessionStore implements SessionStore {
     for (const record of this.#sessions.values()) if (record.expiresAt <= now) this.#remove(record);
     for (const [key, lock] of this.#locks) if (lock.expiresAt <= now) this.#locks.delete(key);
     for (const [key, counter] of this.#counters) if (counter.expiresAt <= now) this.#counters.delete(key);
+    for (const [key, until] of this.#claims) if (until <= now) this.#claims.delete(key);
   }
 
   /** Entry counts, for tests and metrics. */

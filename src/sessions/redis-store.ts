@@ -128,9 +128,27 @@ export class RedisSessionStore implements SessionStore {
     return this.#takeAll('deleteForUser', this.#userKey(application, sub));
   }
 
-  async deleteForSid(sessionId: string): Promise<number> {
-    // The other indexes may keep the ids for a while; they name deleted keys, which deletes nothing.
-    return this.#takeAll('deleteForSid', this.#sidKey(sessionId));
+  async deleteForSid(sessionId: string, only?: { readonly sub: string }): Promise<number> {
+    if (only === undefined) {
+      // The other indexes may keep the ids for a while; they name deleted keys, which deletes nothing.
+      return this.#takeAll('deleteForSid', this.#sidKey(sessionId));
+    }
+    const ids = await this.#call('deleteForSid', 'ZRANGE', this.#sidKey(sessionId), 0, -1);
+    if (!Array.isArray(ids)) throw unexpectedReply('deleteForSid');
+    let ended = 0;
+    for (const id of ids.map(String)) {
+      const record = await this.#load('deleteForSid', id);
+      if (record !== null && record.sub === only.sub) {
+        await this.delete(id);
+        ended += 1;
+      }
+    }
+    return ended;
+  }
+
+  async claimOnce(key: string, ttlMs: number): Promise<boolean> {
+    assertPositiveMs('ttlMs', ttlMs);
+    return (await this.#call('claimOnce', 'SET', `${this.#prefix}once:{${key}}`, '1', 'PX', ttlMs, 'NX')) === 'OK';
   }
 
   async #takeAll(operation: 'deleteForUser' | 'deleteForSid', index: string): Promise<number> {

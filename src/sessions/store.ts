@@ -74,9 +74,16 @@ export interface SessionStore {
   /**
    * Ends every session, of any application, whose tokens' `sid` claim is `sessionId` or hashes
    * to it (hex SHA-256): the IdP ended that session (authentik's session-end event sends the
-   * one or the other, back-channel logout the `sid` itself). Returns how many live sessions ended.
+   * one or the other, back-channel logout the `sid` itself). With `only`, just those of that
+   * subject (a logout token naming both). Returns how many live sessions ended.
    */
-  deleteForSid(sessionId: string): Promise<number>;
+  deleteForSid(sessionId: string, only?: { readonly sub: string }): Promise<number>;
+  /**
+   * Records `key` for `ttlMs` (shared by all replicas of a shared store) and resolves true, or
+   * resolves false when it is already recorded: a one-time value (a login state, a logout
+   * token's `jti`) is accepted once, whichever replica sees it first.
+   */
+  claimOnce(key: string, ttlMs: number): Promise<boolean>;
   /**
    * Runs `fn` while holding `key` (shared by all replicas of a shared store), or returns
    * `LOCK_BUSY` at once if someone holds it. The lock expires after `ttlMs` even if `fn` hangs.

@@ -83,7 +83,7 @@ describeIfRedis(unavailable && `Redis at ${redactUrl(REDIS_URL)} unreachable: ${
   });
 
   describe('replicas', () => {
-    it('share sessions, sign-outs and locks through Redis', async () => {
+    it('share sessions, sign-outs, locks and one-time values through Redis', async () => {
       const keyPrefix = `${prefix}replicas:`;
       const one = createSessionStore(redisConfig(keyPrefix), { secret: SECRET });
       const two = createSessionStore(redisConfig(keyPrefix), { secret: SECRET });
@@ -100,6 +100,9 @@ describeIfRedis(unavailable && `Redis at ${redactUrl(REDIS_URL)} unreachable: ${
 
       expect(await two.deleteForUser('grafana', 'user-1')).toBe(1);
       expect(await one.get(session.id, 'grafana')).toBeNull();
+      // A one-time value (a logout token's jti, a login state) is accepted by one replica only.
+      expect(await one.claimOnce('jti:abc', 60_000)).toBe(true);
+      expect(await two.claimOnce('jti:abc', 60_000)).toBe(false);
       await Promise.all([one.close(), two.close()]);
     });
   });

@@ -190,6 +190,17 @@ export function sessionStoreContract(harness: StoreHarness): void {
       expect(await store.deleteForSid('idp-session-3')).toBe(0);
     });
 
+    it('deleteForSid with a subject ends only that subject\'s sessions of the IdP session', async () => {
+      const store = open();
+      const at = harness.now() + HOUR;
+      const withSid = (sub: string) => sampleIdentity({ claims: { sub, sid: 'shared-sid' } });
+      const mine = await store.create(newSession('grafana', 'user-1', at, withSid('user-1')));
+      const theirs = await store.create(newSession('grafana', 'user-2', at, withSid('user-2')));
+      expect(await store.deleteForSid('shared-sid', { sub: 'user-2' })).toBe(1);
+      expect(await store.get(theirs.id, 'grafana')).toBeNull();
+      expect(await store.get(mine.id, 'grafana')).not.toBeNull();
+    });
+
     it('keeps users apart whatever characters application and sub contain', async () => {
       const store = open();
       const at = harness.now() + HOUR;
@@ -198,6 +209,18 @@ export function sessionStoreContract(harness: StoreHarness): void {
       expect(await store.deleteForUser('app', 'x\ny')).toBe(1);
       expect(await store.get(a.id, 'app\nx')).not.toBeNull();
       expect(await store.get(b.id, 'app')).toBeNull();
+    });
+  });
+
+  describe('claimOnce', () => {
+    it('accepts a key once until its time runs out', async () => {
+      const store = open();
+      const key = unique('once');
+      expect(await store.claimOnce(key, SHORT)).toBe(true);
+      expect(await store.claimOnce(key, SHORT)).toBe(false);
+      expect(await store.claimOnce(unique('other'), SHORT)).toBe(true);
+      await harness.pass(PAST_SHORT);
+      expect(await store.claimOnce(key, SHORT)).toBe(true);
     });
   });
 
