@@ -5,10 +5,11 @@
  * is a 503, never a redirect loop.
  */
 
+import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { identityFromClaims } from '../auth/index.js';
 import { authorizationUrl, endSessionUrl, exchangeCode, newLoginSecrets, verifyLogoutToken } from '../idp/index.js';
-import { decodeSessionCookie, isSessionStoreUnavailable, readCookie, serializeCookie, serializeExpiredCookie } from '../sessions/index.js';
+import { decodeSessionCookie, isSessionStoreUnavailable, LOGIN_STATE_MAX_AGE_MS, readCookie, serializeCookie, serializeExpiredCookie } from '../sessions/index.js';
 import { contextOf, type RequestContext } from './context.js';
 import { htmlPage } from './pages.js';
 import { validateRedirect } from './redirect.js';
@@ -26,6 +27,9 @@ function loginOf(context: RequestContext) {
   }
   return login;
 }
+
+/** Logout tokens are accepted this far past exp (jose's clockTolerance in verifyLogoutToken). */
+const LOGOUT_TOKEN_CLOCK_SKEW_MS = 30_000;
 
 function queryOf(context: RequestContext): URLSearchParams {
   return new URLSearchParams(context.query.startsWith('?') ? context.query.slice(1) : context.query);
@@ -99,6 +103,20 @@ export async function finishLoginWith(request: FastifyRequest, reply: FastifyRep
   const started = sealed === undefined ? null : login.loginState.open(context.app.name, state, sealed, login.now());
   if (started === null) {
     return loginFailed(reply, context, 'This sign-in link has expired or was started in another browser. Please try again.', clear);
+  }
+  // A login state is spent by its first callback, on whichever replica: a replayed callback URL
+  // with the same cookie is refused before the IdP is asked.
+  let firstUse: boolean;
+  try {
+    firstUse = await login.store.claimOnce(`login-state:${createHash('sha256').update(state).digest('base64url')}`, LOGIN_STATE_MAX_AGE_MS);
+  } catch (error) {
+    if (isSessionStoreUnavailable(error)) {
+      return unavailable(reply, context, 'Sign-in is temporarily unavailable: sessions cannot be stored right now.');
+    }
+    throw error;
+  }
+  if (!firstUse) {
+    return loginFailed(reply, context, 'This sign-in link was already used. Please start again.', clear);
   }
   const tokens = await exchangeCode(login.provider, params, started, login.callbackUrl, login.now());
   if (!tokens.ok) {
@@ -214,13 +232,18 @@ export async function backchannelLogout(request: FastifyRequest, reply: FastifyR
     request.log.warn({ app: context.app.name, reason: verdict.reason }, 'back-channel logout token refused');
     return reply.code(400).type('application/json').send({ error: 'invalid_request', error_description: 'the logout token was not accepted' });
   }
-  if (verdict.value.sub === undefined) {
-    // Sessions are indexed by subject; a sid-only token cannot be matched.
-    return reply.code(400).type('application/json').send({ error: 'invalid_request', error_description: 'a logout token without sub is not supported' });
-  }
+  const { sub, sid, jti, expiresAt } = verdict.value;
   try {
-    const ended = await login.store.deleteForUser(context.app.name, verdict.value.sub);
-    request.log.info({ app: context.app.name, ended }, 'back-channel logout');
+    // §2.6 step 8: a jti seen before (by any replica) is a replay; it is remembered until exp.
+    const ttlMs = Math.max(1_000, expiresAt - login.now() + LOGOUT_TOKEN_CLOCK_SKEW_MS);
+    if (!(await login.store.claimOnce(`logout-jti:${createHash('sha256').update(`${login.provider.issuer}\n${jti}`).digest('base64url')}`, ttlMs))) {
+      request.log.warn({ app: context.app.name }, 'back-channel logout token replayed');
+      return reply.code(400).type('application/json').send({ error: 'invalid_request', error_description: 'the logout token was already used' });
+    }
+    // A sid names the IdP session (only its sessions of that subject, when both are named);
+    // a sub alone, every session of the user here.
+    const ended = sid !== undefined ? await login.store.deleteForSid(sid, sub === undefined ? undefined : { sub }) : await login.store.deleteForUser(context.app.name, sub ?? '');
+    request.log.info({ app: context.app.name, ended, by: sid !== undefined ? 'sid' : 'sub' }, 'back-channel logout');
   } catch (error) {
     if (isSessionStoreUnavailable(error)) {
       return reply.code(503).header('retry-after', RETRY_AFTER_SECONDS).type('application/json').send({ error: 'temporarily_unavailable' });

@@ -18,6 +18,8 @@ export interface LogoutSubject {
   readonly sub: string | undefined;
   readonly sid: string | undefined;
   readonly jti: string;
+  /** Epoch ms from `exp`: the jti must be remembered until then. */
+  readonly expiresAt: number;
 }
 
 export async function verifyLogoutToken(token: string, provider: IdentityProvider, clientId: string): Promise<Verdict<LogoutSubject>> {
@@ -28,7 +30,8 @@ export async function verifyLogoutToken(token: string, provider: IdentityProvide
       issuer: provider.issuer,
       audience: clientId,
       algorithms: defaultAlgorithms(configuration.serverMetadata().id_token_signing_alg_values_supported, ''),
-      requiredClaims: ['iat', 'jti', 'events'],
+      // §2.4: exp is required (a token without one could be replayed for ever).
+      requiredClaims: ['iat', 'jti', 'events', 'exp'],
       clockTolerance: 30,
       maxTokenAge: '10m',
     });
@@ -45,7 +48,7 @@ export async function verifyLogoutToken(token: string, provider: IdentityProvide
     if (sub === undefined && sid === undefined) {
       return invalid('a logout token names a sub or a sid');
     }
-    return { ok: true, value: { sub, sid, jti: String(payload.jti) } };
+    return { ok: true, value: { sub, sid, jti: String(payload.jti), expiresAt: (payload.exp as number) * 1000 } };
   } catch (error) {
     if (isPortcullisError(error, 'PCL_IDP_UNAVAILABLE') || isPortcullisError(error, 'PCL_IDP_DISCOVERY')) {
       return unavailable(error.message);

@@ -48,6 +48,7 @@ for (const store of ['memory', 'redis'] as const) {
         iss: stack.idp.issuer,
         aud: CLIENT_ID,
         iat: Math.floor(Date.now() / 1000),
+        exp: Math.floor(Date.now() / 1000) + 120,
         jti: randomUUID(),
         events: { [BACKCHANNEL_EVENT]: {} },
         sub: aliceSub,
@@ -70,6 +71,38 @@ for (const store of ['memory', 'redis'] as const) {
       expect(echoed(await apiRequest(stack.browser(), `${app}/whoami`, bob ?? '')).headers['x-authentik-username']).toBe('bob');
     });
 
+    it('refuses a replayed logout token (same jti), and says so in JSON, no-store', async () => {
+      const token = await logoutToken({ sub: 'nobody-in-particular' });
+      expect((await post({ logout_token: token })).status).toBe(200);
+      const replay = await post({ logout_token: token });
+      expect(replay.status).toBe(400);
+      expect(replay.headers.get('cache-control')).toBe('no-store');
+      expect(JSON.parse(replay.body)).toMatchObject({ error: 'invalid_request' });
+    });
+
+    it('ends only the session of the IdP session a sid-only token names', async () => {
+      const sids = stack.idp.sessionIdsOf('alice');
+      const browser = stack.browser();
+      const { cookie } = await stack.login(browser, 'alice');
+      const sid = stack.idp.sessionIdsOf('alice').find((value) => !sids.includes(value));
+      expect(sid).toBeDefined();
+      const answer = await post({ logout_token: await logoutToken({ sub: undefined, sid }) });
+      expect(answer.status).toBe(200);
+      expect(await status(cookie)).toBe(401);
+      expect(await status(alice?.[0] ?? '')).toBe(200);
+    });
+
+    it('ends nothing when sid and sub name different users', async () => {
+      const sids = stack.idp.sessionIdsOf('bob');
+      const browser = stack.browser();
+      const { cookie } = await stack.login(browser, 'bob');
+      const bobSid = stack.idp.sessionIdsOf('bob').find((value) => !sids.includes(value));
+      const answer = await post({ logout_token: await logoutToken({ sub: aliceSub, sid: bobSid }) });
+      expect(answer.status).toBe(200);
+      expect(await status(cookie)).toBe(200);
+      expect(await status(alice?.[0] ?? '')).toBe(200);
+    });
+
     it.each([
       ['without events', { events: undefined }, {}],
       ['with another event only', { events: { 'http://schemas.openid.net/event/other': {} } }, {}],
@@ -83,6 +116,7 @@ for (const store of ['memory', 'redis'] as const) {
       ['issued an hour ago', { iat: Math.floor(Date.now() / 1000) - 3600 }, {}],
       ['expired', { exp: Math.floor(Date.now() / 1000) - 120 }, {}],
       ['naming neither sub nor sid', { sub: undefined }, {}],
+      ['without exp (§2.4 requires it)', { exp: undefined }, {}],
     ] as [string, Record<string, unknown>, SignJwtOptions][])('refuses a logout token %s and ends nothing', async (_name, claims, options) => {
       const answer = await post({ logout_token: await logoutToken(claims, options) });
       expect(answer.status).toBe(400);
@@ -110,7 +144,8 @@ for (const store of ['memory', 'redis'] as const) {
       const done = await browser.request(formAction(confirm.body, confirm.url), { form: hiddenFields(confirm.body) });
       expect(done.status).toBeLessThan(400);
       await pollUntil('the IdP back-channel logout ends the session', async () => (await status(cookie)) === 401, { timeoutMs: 5_000 });
-      expect(await status(alice?.[0] ?? '')).toBe(401);
+      // The IdP's token names the IdP session (sid): alice's sessions from other IdP sessions stay (§2.7).
+      expect(await status(alice?.[0] ?? '')).toBe(200);
       expect(echoed(await apiRequest(stack.browser(), `${app}/whoami`, bob ?? '')).headers['x-authentik-username']).toBe('bob');
       expect(stack.gw.logs().slice(logged).some((line) => line['msg'] === 'back-channel logout')).toBe(true);
     });
