@@ -199,8 +199,16 @@ describe('tokens that are not access tokens', () => {
     expect(access.upstream?.headers['x-authentik-username']).toBe('bob');
   });
 
-  it('refuses a token typed as something other than an access token', async () => {
-    const token = await stack.idp.signJwt(accessClaims(stack.idp, 'alice'), { typ: 'logout+jwt' });
-    expectInvalidToken(await stack.get('/', { authorization: bearer(token) }));
+  it.each(['logout+jwt', 'id_token+jwt', 'secevent+jwt', 'dpop+jwt', 'application/logout+jwt', 'JOSE', ''])(
+    'refuses a token typed %j: its typ says it is something else (RFC 8725 §3.11)',
+    async (typ) => {
+      const token = await stack.idp.signJwt(accessClaims(stack.idp, 'alice'), { typ });
+      expectInvalidToken(await stack.get('/', { authorization: bearer(token) }));
+    },
+  );
+
+  it.each(['at+jwt', 'application/at+jwt', 'AT+JWT', 'JWT'])('accepts a token typed %j (RFC 9068; authentik types its tokens JWT)', async (typ) => {
+    const token = await stack.idp.signJwt(accessClaims(stack.idp, 'alice'), { typ });
+    expect((await stack.get('/', { authorization: bearer(token) })).status).toBe(200);
   });
 });
