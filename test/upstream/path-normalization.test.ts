@@ -175,8 +175,17 @@ describe('the upstream receives exactly the path the decision was made on', () =
     expect(seenBy(res, 'query').url).toBe('/public/x?/../../admin&a=%2F%00%5c');
   });
 
-  it('absolute-form and asterisk request targets are refused', async () => {
-    for (const target of ['http://site.test/admin', 'http://site.test/public/x', '*']) {
+  it('an absolute-form target on the application is decided on its normalized path like any other', async () => {
+    const denied = await stack.raw('site', 'http://site.test/public/../admin', [NO_REDIRECT]);
+    expect(denied.status).toBe(401);
+    expect(denied.upstream).toBeUndefined();
+    const open = await stack.raw('site', 'http://site.test/x/../public/x', [NO_REDIRECT]);
+    expect(open.status).toBe(200);
+    expect(seenBy(open, 'absolute').url).toBe('/public/x');
+  });
+
+  it('absolute-form targets on other hosts, and asterisk targets, are refused', async () => {
+    for (const target of ['http://elsewhere.test/public/x', 'http://site.test:8080/public/x', '*']) {
       const res = await stack.raw('site', target, [NO_REDIRECT]);
       expect(res.status, target).toBe(400);
       expect(res.upstream, target).toBeUndefined();
