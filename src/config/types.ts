@@ -76,6 +76,24 @@ export interface IdentityConfig {
   readonly basicGrant: BasicGrant;
   readonly bearer: BearerConfig;
   readonly claims: ClaimsConfig;
+  /**
+   * How the client authenticates at the token, introspection and revocation endpoints
+   * (RFC 6749 §2.3, OpenID Connect Core §9). `auto`: `none` without a clientSecret, else the first
+   * of `client_secret_basic` / `client_secret_post` the IdP advertises, basic when it advertises
+   * neither (RFC 8414 §2).
+   */
+  readonly clientAuth: 'auto' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+  /** Absolute path of the PEM private key signing `private_key_jwt` assertions; '' otherwise. */
+  readonly clientKeyFile: string;
+  /** `kid` header of the assertions; '' sends none. */
+  readonly clientKeyId: string;
+  /** When the UserInfo endpoint is asked: `auto` only when configured claims are missing from the ID token. */
+  readonly userinfo: 'auto' | 'always' | 'never';
+  /**
+   * `post_logout_redirect_uri` sent at sign-out (RP-Initiated Logout 1.0 §2): null means the
+   * application's externalHost root (`<externalHost>/`), '' sends none.
+   */
+  readonly postLogoutRedirectUri: string | null;
 }
 
 export interface HeaderAuthConfig {

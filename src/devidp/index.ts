@@ -16,6 +16,6 @@ export type {
   OutpostConnection, OutpostConnectionState, OutpostEventMessage, OutpostReceivedMessage,
 } from './outpost/types.js';
 export type {
-  DevAppPassword, DevClient, DevGroup, DevIdp, DevIdpEndpoint, DevIdpOptions, DevIdpTtl, DevUser, JsonObject, JsonValue,
+  DevAppPassword, DevClient, DevClientAuthMethod, DevGroup, DevIdp, DevIdpEndpoint, DevIdpOptions, DevIdpTtl, DevUser, JsonObject, JsonValue,
   RotateKeysOptions, SignJwtOptions, UsersFile,
 } from './types.js';

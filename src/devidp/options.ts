@@ -1,8 +1,9 @@
 import { PortcullisError } from '../errors/index.js';
 import { isLoopbackHost, urlHost } from './loopback.js';
-import type { DevIdpOptions } from './types.js';
+import type { DevClientAuthMethod, DevIdpOptions } from './types.js';
 
 const DEFAULT_TTL = { accessToken: 600, idToken: 600, refreshToken: 30 * 24 * 3600 } as const;
+const DEFAULT_CLIENT_AUTH_METHODS: readonly DevClientAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
 
 export interface ResolvedOptions {
   readonly host: string;
@@ -11,6 +12,9 @@ export interface ResolvedOptions {
   readonly mountPath: string;
   readonly ttl: { readonly accessToken: number; readonly idToken: number; readonly refreshToken: number };
   readonly log: (line: string) => void;
+  readonly leanIdTokens: boolean;
+  /** In discovery's order; clients' own methods are added when the Provider is built. */
+  readonly clientAuthMethods: readonly DevClientAuthMethod[];
   /** The issuer once the listener's base URL (with the real port) is known. */
   issuerFor(baseUrl: string): string;
 }
@@ -35,8 +39,16 @@ export function resolveOptions(options: DevIdpOptions): ResolvedOptions {
     mountPath: issuerMountPath(issuerUrl ?? `http://${urlHost(host)}${issuerPath}`),
     ttl: { ...DEFAULT_TTL, ...options.ttl },
     log: options.logger ?? (() => {}),
+    leanIdTokens: options.leanIdTokens === true,
+    clientAuthMethods: clientAuthMethods(options.clientAuthMethods),
     issuerFor: (baseUrl) => issuerUrl ?? `${baseUrl}${issuerPath}`,
   };
+}
+
+function clientAuthMethods(methods: readonly DevClientAuthMethod[] | undefined): readonly DevClientAuthMethod[] {
+  if (methods === undefined) return DEFAULT_CLIENT_AUTH_METHODS;
+  if (methods.length === 0) throw new PortcullisError('PCL_USAGE', 'clientAuthMethods must name at least one method');
+  return [...new Set(methods)];
 }
 
 function issuerMountPath(issuer: string): string {

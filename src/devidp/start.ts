@@ -19,7 +19,7 @@ import { resolveOptions } from './options.js';
 import type { OutpostService } from './outpost/service.js';
 import { loadOutpostKeypairs } from './outpost/service.js';
 import { startOutpost } from './outpost/start.js';
-import type { DevIdp, DevIdpOptions, UsersFile } from './types.js';
+import type { DevClientAuthMethod, DevIdp, DevIdpOptions, UsersFile } from './types.js';
 import { UserDirectory } from './users/directory.js';
 import { loadUsersFile } from './users/load.js';
 
@@ -44,12 +44,13 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
   try {
     const issuer = resolved.issuerFor(url);
     const cookieKeys = [randomBytes(32).toString('base64url')];
-    const providerDeps = { issuer, mountPath, file, directory, keys, store, ledger, cookieKeys, ttl: resolved.ttl };
+    const clientAuthMethods = withClientMethods(resolved.clientAuthMethods, file);
+    const providerDeps = { issuer, mountPath, file, directory, keys, store, ledger, cookieKeys, ttl: resolved.ttl, leanIdTokens: resolved.leanIdTokens, clientAuthMethods };
     const build = () => observe(buildProvider(providerDeps), log);
     let provider = build();
     await checkClients(provider, file, source);
     const clients = new Map(file.clients.map((c) => [c.id, c]));
-    endpoints = { issuer, mountPath, directory, keys, ledger, store, clients, provider: () => provider };
+    endpoints = { issuer, mountPath, directory, keys, ledger, store, clients, clientAuthMethods, provider: () => provider };
     if (file.outpost !== undefined && keypairs !== undefined) {
       const discoveryUrl = `${url}${mountPath}${DISCOVERY_PATH}`;
       outpost = await startOutpost({ settings: file.outpost, server, url, discoveryUrl, clients, keypairs, faults, log });
@@ -60,6 +61,11 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
     await closeServer(server);
     throw err;
   }
+}
+
+/** The IdP's methods, plus those its clients are registered with (oidc-provider refuses a client whose method it lacks). */
+function withClientMethods(methods: readonly DevClientAuthMethod[], file: UsersFile): readonly DevClientAuthMethod[] {
+  return [...new Set([...methods, ...file.clients.map((c) => c.tokenEndpointAuthMethod ?? 'client_secret_basic')])];
 }
 
 /** oidc-provider validates static clients lazily; do it now so a bad client fails start-up, not a login. */

@@ -37,6 +37,9 @@ export interface DevGroup {
   readonly superuser: boolean;
 }
 
+/** Client authentication methods the IdP can take at its token endpoint (RFC 6749 §2.3, OpenID Connect Core §9). */
+export type DevClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+
 export interface DevClient {
   readonly id: string;
   readonly secret: string;
@@ -44,6 +47,17 @@ export interface DevClient {
   readonly postLogoutRedirectUris: readonly string[];
   /** Empty string: the client does not take back-channel logout tokens. */
   readonly backchannelLogoutUri: string;
+  /**
+   * The client's registered method (oidc-provider's `token_endpoint_auth_method`). Default
+   * `client_secret_basic`. oidc-provider takes a secret in either place from a client registered
+   * for either secret method: to refuse `client_secret_post`, leave it out of the IdP's
+   * `clientAuthMethods`. `private_key_jwt` needs `jwks`; `none` is a public client.
+   */
+  readonly tokenEndpointAuthMethod?: DevClientAuthMethod;
+  /** Public keys (a JWK Set) verifying the client's `private_key_jwt` assertions. */
+  readonly jwks?: JsonObject;
+  /** Sign this client's UserInfo answers (`application/jwt`) with the IdP's key; only `RS256`. */
+  readonly userinfoSignedResponseAlg?: 'RS256';
 }
 
 export interface UsersFile {
@@ -99,6 +113,19 @@ export interface DevIdpOptions {
   readonly issuerPath?: string;
   readonly ttl?: DevIdpTtl;
   readonly logger?: (line: string) => void;
+  /**
+   * Lean ID tokens (OpenID Connect Core §5.4, oidc-provider's `conformIdTokenClaims`): ID tokens
+   * carry `sub` and the protocol claims only, and profile, email, groups and `ak_proxy` come from
+   * UserInfo. Access tokens keep their claims. Default false (authentik's full ID tokens).
+   */
+  readonly leanIdTokens?: boolean;
+  /**
+   * The client authentication methods the token, introspection and revocation endpoints take, in
+   * the order discovery lists them. Default `['client_secret_basic', 'client_secret_post']`;
+   * `['client_secret_basic']` refuses secrets in the body. Methods clients are registered with
+   * (`private_key_jwt`, `none`) are added.
+   */
+  readonly clientAuthMethods?: readonly DevClientAuthMethod[];
 }
 
 export interface RotateKeysOptions {

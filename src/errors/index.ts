@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   PCL_POLICY_BINDING_UNKNOWN: 'An application binds a policy that no policy file defines',
   PCL_IDP_UNAVAILABLE: 'The identity provider did not answer in time or answered with an error',
   PCL_IDP_DISCOVERY: 'The identity provider discovery document is missing or invalid',
+  PCL_IDP_CLIENT_KEY: 'The private key of identity.clientKeyFile cannot be read or cannot sign client assertions',
   PCL_SESSION_STORE_UNAVAILABLE: 'The session store did not answer in time or answered with an error',
   PCL_DEVIDP_NON_LOOPBACK: 'The development IdP refuses to listen on a non-loopback address',
   PCL_DEVIDP_UNKNOWN_USER: 'The development IdP has no user by that name',

@@ -6,7 +6,7 @@
  * replica taken out of rotation gets no traffic that could show the IdP is back).
  */
 
-import type { ApplicationConfig } from '../config/index.js';
+import type { ApplicationConfig, IdentityConfig } from '../config/index.js';
 import { KeySets } from './key-sets.js';
 import { observedFetch, type IdpCallObserver, type IdpEndpoint } from './observed-fetch.js';
 import { IdentityProvider } from './provider.js';
@@ -61,7 +61,7 @@ export class IdpDirectory {
     });
     const byKey = new Map<string, IdentityProvider>();
     for (const app of options.applications) {
-      const key = JSON.stringify([app.identity.issuer, app.identity.clientId, app.identity.clientSecret]);
+      const key = registrationKey(app.identity);
       let provider = byKey.get(key);
       if (provider === undefined) {
         provider = new IdentityProvider({
@@ -142,7 +142,7 @@ export class IdpDirectory {
       return;
     }
     provider.configuration().then(
-      () => this.#options.log.info({ issuer: provider.issuer }, 'identity provider discovered'),
+      () => this.#options.log.info({ issuer: provider.issuer, clientAuth: provider.clientAuthMethod }, 'identity provider discovered'),
       (error: unknown) => {
         this.#options.log.warn(
           { issuer: provider.issuer, err: error instanceof Error ? error.message : String(error), retryInMs: delayMs },
@@ -157,4 +157,14 @@ export class IdpDirectory {
       },
     );
   }
+}
+
+/**
+ * Applications share a provider (one discovery, one set of client credentials) when they are the
+ * same client with the same ways of authenticating and of reading identities: the provider also
+ * decides, from `claims` and `userinfo`, whether a login needs UserInfo.
+ */
+function registrationKey(identity: IdentityConfig): string {
+  const { issuer, clientId, clientSecret, clientAuth, clientKeyFile, clientKeyId, userinfo, claims, metadata } = identity;
+  return JSON.stringify([issuer, clientId, clientSecret, clientAuth, clientKeyFile, clientKeyId, userinfo, claims, metadata]);
 }

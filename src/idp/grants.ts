@@ -3,7 +3,8 @@
  *
  * authentik's dialect: `grant_type=client_credentials` with `username` and `password` (the
  * app password) next to the client's own credentials; the standard alternative is the
- * resource-owner `password` grant (`identity.basicGrant`).
+ * resource-owner `password` grant (`identity.basicGrant`). The client authenticates as the
+ * provider's configuration says (`identity.clientAuth`), like every other token-endpoint call.
  */
 
 import * as oidc from 'openid-client';

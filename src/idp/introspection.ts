@@ -1,6 +1,7 @@
 /**
  * Token introspection (RFC 7662): authentik's own way of checking tokens, and the only way
- * to see a revocation before the token expires.
+ * to see a revocation before the token expires. The client authenticates as the provider's
+ * configuration says (`identity.clientAuth`, RFC 7662 §2.1).
  */
 
 import * as oidc from 'openid-client';

@@ -1,17 +1,21 @@
 /**
  * The browser login flow with openid-client: authorization code with PKCE (S256), state and
  * nonce; the code exchange with every ID-token check (oauth4webapi's issuer, audience, nonce and
- * expiry, and the signature against the IdP's key cache); refresh; RP-initiated logout.
+ * expiry, and the signature against the IdP's key cache); claims completed from UserInfo when
+ * the ID token lacks them; refresh; RP-initiated logout.
  *
- * @see OpenID Connect Core 1.0 §3.1, RFC 7636 (PKCE), RFC 9207 (issuer in the response)
+ * @see OpenID Connect Core 1.0 §3.1, §5.3, §12; RFC 7636 (PKCE); RFC 9207 (issuer in the response);
+ *   OpenID Connect RP-Initiated Logout 1.0
  */
 
+import { decodeJwt } from 'jose';
 import * as oauth from 'oauth4webapi';
 import * as oidc from 'openid-client';
 import { classifyEndpointError } from './grants.js';
 import { verifyIdTokenSignature } from './id-token.js';
 import type { IdentityProvider } from './provider.js';
 import { isPortcullisError } from '../errors/index.js';
+import { completeClaims, type Claims } from './userinfo.js';
 import { invalid, unavailable, type Verdict } from './verdict.js';
 
 export interface LoginSecrets {
@@ -45,7 +49,7 @@ export interface LoginTokens {
   readonly refreshToken: string | undefined;
   /** Epoch ms at which the access token expires. */
   readonly expiresAt: number;
-  /** The validated ID token's claims. */
+  /** The validated ID token's claims, completed from UserInfo where `identity.userinfo` says so. */
   readonly claims: Readonly<Record<string, unknown>>;
 }
 
@@ -70,14 +74,13 @@ export async function exchangeCode(
     const configuration = await provider.configuration();
     const as = configuration.serverMetadata();
     const client: oauth.Client = { client_id: provider.clientId };
-    const secret = provider.identity.clientSecret;
-    const auth = secret === '' ? oauth.None() : oauth.ClientSecretPost(secret);
+    const auth = await provider.clientAuthentication();
     const params = oauth.validateAuthResponse(as, client, callbackParams, secrets.state);
     const response = await oauth.authorizationCodeGrantRequest(as, client, auth, params, redirectUri, secrets.codeVerifier, {
       signal: AbortSignal.timeout(provider.timeoutMs),
       [oauth.customFetch]: provider.fetch,
-      // Plain-http issuers are only accepted on loopback (enforced by config validation).
-      [oauth.allowInsecureRequests]: as.issuer.startsWith('http:'),
+      // Plain-http IdPs are only accepted on loopback or when allowed loudly (config validation).
+      [oauth.allowInsecureRequests]: provider.insecureRequests,
     });
     const result = await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: secrets.nonce, requireIdToken: true });
     const claims = oauth.getValidatedIdTokenClaims(result);
@@ -88,6 +91,10 @@ export async function exchangeCode(
     if (!signature.ok) {
       return signature;
     }
+    const completed = await completeClaims(provider, claims as unknown as Claims, result.access_token);
+    if (!completed.ok) {
+      return completed;
+    }
     return {
       ok: true,
       value: {
@@ -95,7 +102,7 @@ export async function exchangeCode(
         idToken: result.id_token,
         refreshToken: result.refresh_token,
         expiresAt: now + (result.expires_in ?? 300) * 1000,
-        claims: claims as unknown as Readonly<Record<string, unknown>>,
+        claims: completed.value,
       },
     };
   } catch (error) {
@@ -103,6 +110,12 @@ export async function exchangeCode(
   }
 }
 
+/**
+ * Renews the tokens. A refresh that brings no ID token keeps the previous one (Core §12.2); the
+ * claims are then the previous ID token's, completed from UserInfo with the new access token when
+ * `identity.userinfo` asks for it (fresh groups). Empty claims mean: the session keeps its own
+ * (no new ID token and no UserInfo, or UserInfo unavailable).
+ */
 export async function refreshTokens(provider: IdentityProvider, refreshToken: string, now: number, previousIdToken: string): Promise<Verdict<LoginTokens>> {
   let response;
   try {
@@ -116,33 +129,70 @@ export async function refreshTokens(provider: IdentityProvider, refreshToken: st
       return signature;
     }
   }
-  return tokensOf(response, now, previousIdToken);
-}
-
-export function endSessionUrl(configuration: oidc.Configuration, idTokenHint: string | undefined): URL | null {
-  if (configuration.serverMetadata().end_session_endpoint === undefined) {
-    return null;
-  }
-  return oidc.buildEndSessionUrl(configuration, idTokenHint === undefined ? {} : { id_token_hint: idTokenHint });
-}
-
-function tokensOf(response: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers, now: number, previousIdToken: string | undefined): Verdict<LoginTokens> {
   const idToken = response.id_token ?? previousIdToken;
-  const claims = response.claims();
-  if (idToken === undefined || claims === undefined && previousIdToken === undefined) {
-    return invalid('the identity provider returned no ID token');
+  const fresh = response.claims() as Claims | undefined;
+  // The previous ID token was verified when the session was made; it is read, not checked anew.
+  const previous = previousClaims(previousIdToken);
+  if (fresh !== undefined && previous !== undefined && fresh.sub !== previous.sub) {
+    // OpenID Connect Core §12.2: a refreshed ID token is about the same user, or it ends the session.
+    return invalid('the refreshed ID token names another subject');
   }
-  const expiresIn = response.expiresIn();
+  const base = fresh ?? previous;
+  let claims: Claims = {};
+  if (base !== undefined) {
+    const completed = await completeClaims(provider, base, response.access_token);
+    if (!completed.ok && completed.kind === 'invalid') {
+      return completed;
+    }
+    // UserInfo unavailable: the new tokens are already spent at the IdP (refresh tokens rotate),
+    // so they are kept, with the session's claims as they were rather than half of them.
+    claims = !completed.ok || (fresh === undefined && completed.value === base) ? {} : completed.value;
+  }
   return {
     ok: true,
     value: {
       accessToken: response.access_token,
       idToken,
       refreshToken: response.refresh_token,
-      expiresAt: now + (expiresIn ?? 300) * 1000,
-      claims: (claims ?? {}) as Readonly<Record<string, unknown>>,
+      expiresAt: now + (response.expiresIn() ?? 300) * 1000,
+      claims,
     },
   };
+}
+
+function previousClaims(idToken: string): Claims | undefined {
+  try {
+    return idToken === '' ? undefined : (decodeJwt(idToken) as Claims);
+  } catch {
+    return undefined;
+  }
+}
+
+/** What RP-initiated logout sends besides the endpoint. */
+export interface EndSessionRequest {
+  /** The session's ID token; undefined when the session is unknown. */
+  readonly idTokenHint: string | undefined;
+  /** Where the IdP should send the browser afterwards; null sends none. */
+  readonly postLogoutRedirectUri: string | null;
+}
+
+/**
+ * The IdP's end-session URL, or null when it has none. `client_id` goes along always: with
+ * `post_logout_redirect_uri` and no hint, it is how the IdP knows whose registered URIs to check.
+ * @see OpenID Connect RP-Initiated Logout 1.0 §2
+ */
+export function endSessionUrl(configuration: oidc.Configuration, request: EndSessionRequest): URL | null {
+  if (configuration.serverMetadata().end_session_endpoint === undefined) {
+    return null;
+  }
+  const parameters: Record<string, string> = { client_id: configuration.clientMetadata().client_id };
+  if (request.idTokenHint !== undefined) {
+    parameters['id_token_hint'] = request.idTokenHint;
+  }
+  if (request.postLogoutRedirectUri !== null) {
+    parameters['post_logout_redirect_uri'] = request.postLogoutRedirectUri;
+  }
+  return oidc.buildEndSessionUrl(configuration, parameters);
 }
 
 // Codes for an IdP that did not answer properly, as opposed to an answer that failed a

@@ -13,6 +13,11 @@ const DEFAULT_IDENTITY_REST = {
   basicGrant: 'client_credentials',
   bearer: { validation: 'jwt', audiences: [], algorithms: [] },
   claims: { username: 'preferred_username', groups: 'groups', entitlements: 'entitlements', attributes: 'ak_proxy.user_attributes' },
+  clientAuth: 'auto',
+  clientKeyFile: '',
+  clientKeyId: '',
+  userinfo: 'auto',
+  postLogoutRedirectUri: null,
 } as const;
 
 const DEFAULT_APPLICATION_REST = {
@@ -82,6 +87,11 @@ describe('a full file', () => {
       basicGrant: 'password',
       bearer: { validation: 'jwt+introspection', audiences: ['portcullis', 'api'], algorithms: ['RS256', 'HS256'] },
       claims: { username: 'email', groups: 'roles', entitlements: 'ents', attributes: 'custom.attrs' },
+      clientAuth: 'auto',
+      clientKeyFile: '',
+      clientKeyId: '',
+      userinfo: 'auto',
+      postLogoutRedirectUri: null,
     };
     const grafana: ApplicationConfig = {
       name: 'grafana',
@@ -254,6 +264,11 @@ describe('per-application identity', () => {
       basicGrant: 'client_credentials',
       bearer: { validation: 'introspection', audiences: ['a', 'a2'], algorithms: ['ES256'] },
       claims: { username: 'email', groups: 'roles', entitlements: 'entitlements', attributes: 'ak_proxy.user_attributes' },
+      clientAuth: 'auto',
+      clientKeyFile: '',
+      clientKeyId: '',
+      userinfo: 'auto',
+      postLogoutRedirectUri: null,
     });
     expect(config.applications[1]?.identity).toEqual({
       issuer: 'https://auth.example.com/o/default/',
@@ -265,6 +280,11 @@ describe('per-application identity', () => {
       basicGrant: 'client_credentials',
       bearer: { validation: 'introspection', audiences: ['default'], algorithms: ['ES256'] },
       claims: { username: 'preferred_username', groups: 'roles', entitlements: 'entitlements', attributes: 'ak_proxy.user_attributes' },
+      clientAuth: 'auto',
+      clientKeyFile: '',
+      clientKeyId: '',
+      userinfo: 'auto',
+      postLogoutRedirectUri: null,
     });
   });
 

@@ -8,7 +8,8 @@
  *   application's callback as `redirect_uri` (the sealed return target is test/login/return-target.test.ts);
  * - a protected path, for a browser: `<externalHost>/outpost.goauthentik.io/start?rd=<URL>`,
  *   the URL on the application's own origin;
- * - `/outpost.goauthentik.io/sign_out`: the IdP's end-session endpoint, nothing taken from the request;
+ * - `/outpost.goauthentik.io/sign_out`: the IdP's end-session endpoint, nothing taken from the request
+ *   (its post_logout_redirect_uri is the application's root);
  * - forward auth (Traefik, Caddy): `<externalHost>/outpost.goauthentik.io/start?rd=<URL>`,
  *   the URL on the application (forward_domain: a host under its cookie domain, same scheme).
  *
@@ -237,7 +238,10 @@ describe('/outpost.goauthentik.io/sign_out', () => {
       const url = new URL(answer.location);
       if (`${url.origin}${url.pathname}` !== endpoints.end_session_endpoint) return `not the end-session endpoint: ${answer.location}`;
       const names = [...url.searchParams.keys()];
-      if (names.some((name) => name !== 'client_id' && name !== 'id_token_hint')) return `carries ${names.join(', ')}`;
+      if (names.some((name) => name !== 'client_id' && name !== 'id_token_hint' && name !== 'post_logout_redirect_uri')) return `carries ${names.join(', ')}`;
+      // The way back after the IdP's logout is the application's root, never anything the request said.
+      const back = url.searchParams.get('post_logout_redirect_uri');
+      if (back !== null && back !== `${APP}/`) return `post_logout_redirect_uri is ${back}`;
       return null;
     });
     expect(problems).toEqual([]);

@@ -3,6 +3,7 @@
  * key by key (deep: an application may override only `bearer.audiences`).
  */
 
+import { isAbsolute } from 'node:path';
 import type { IdentityConfig } from '../types.js';
 import { list } from '../schema/collections.js';
 import { leaf, parseValue } from '../schema/core.js';
@@ -61,6 +62,30 @@ const claims = object({
     default: 'ak_proxy.user_attributes',
     description: 'Dotted path to the user attributes (used by upstreamBasicAuth).',
   }),
+});
+
+export const CLIENT_AUTH_METHODS = ['auto', 'client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
+
+/** Read at start-up, long after this file's folder is known: relative paths would be ambiguous. */
+const absoluteFile = leaf<string>('absolute file path', (value, fail) => {
+  if (typeof value !== 'string') return fail(`expected an absolute file path, got ${show(value)}`);
+  if (value !== '' && !isAbsolute(value)) return fail(`expected an absolute file path, got ${show(value)}`);
+  return value;
+});
+
+/** @see OpenID Connect RP-Initiated Logout 1.0 §2 (`post_logout_redirect_uri`, registered at the IdP) */
+const postLogoutUri = leaf<string | null>('http(s) URL, or "" for none', (value, fail) => {
+  if (value === null || value === '') return value;
+  let url: URL | null = null;
+  try {
+    url = typeof value === 'string' ? new URL(value) : null;
+  } catch {
+    url = null;
+  }
+  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) return fail(`expected an http(s) URL or "", got ${show(value)}`);
+  if (url.hash !== '' || String(value).includes('#')) return fail(`must not contain a fragment, got ${show(value)}`);
+  if (url.username !== '' || url.password !== '') return fail('must not contain credentials (user:password@)');
+  return String(value);
 });
 
 const endpoint = httpUrl({ form: 'exact', emptyAsNull: true });
@@ -128,10 +153,31 @@ export const identity = object(
     }),
     bearer: field(bearer, { default: {}, description: 'Bearer token validation.' }),
     claims: field(claims, { default: {}, description: 'Where identity fields are found in token claims.' }),
+    clientAuth: field(enumOf(CLIENT_AUTH_METHODS), {
+      default: 'auto',
+      description:
+        'Client authentication at the token, introspection and revocation endpoints. `auto`: `none` without a clientSecret, else the first of `client_secret_basic`/`client_secret_post` in the IdP\'s `token_endpoint_auth_methods_supported` (`client_secret_basic` when it lists neither).',
+    }),
+    clientKeyFile: field(absoluteFile, {
+      default: '',
+      description: 'Absolute path of the PEM private key (RSA, EC P-256/384/521 or Ed25519) that signs `private_key_jwt` assertions; read at start-up.',
+    }),
+    clientKeyId: field(string(), { default: '', description: 'The `kid` of that key as registered at the IdP; empty sends none.' }),
+    userinfo: field(enumOf(['auto', 'always', 'never']), {
+      default: 'auto',
+      description:
+        'When the UserInfo endpoint is asked after a login or refresh: `auto` only when a configured claim (username, groups, entitlements, attributes, email, name) is missing from the ID token; its answer fills the missing claims.',
+    }),
+    postLogoutRedirectUri: field(postLogoutUri, {
+      default: null,
+      defaultText: 'the application\'s externalHost + "/"',
+      description: 'Where the IdP sends the browser after sign-out (`post_logout_redirect_uri`, sent with `client_id`); "" sends none. Must be registered at the IdP.',
+    }),
   },
   {
     check(value, at, ctx) {
       checkPlainHttp(value, at, ctx);
+      checkClientAuth(value, at, ctx);
       if (value.clientSecret !== '' || value.bearer === INVALID) return;
       value.bearer.algorithms.forEach((alg, i) => {
         // HMAC algorithms are keyed by the client secret; without one any key would do.
@@ -142,6 +188,24 @@ export const identity = object(
     },
   },
 );
+
+/** A client authentication method needs what it authenticates with; keys it would ignore are mistakes. */
+function checkClientAuth(value: Partly<Pick<IdentityConfig, 'clientAuth' | 'clientSecret' | 'clientKeyFile' | 'clientKeyId'>>, at: Path, ctx: Context): void {
+  const { clientAuth, clientSecret, clientKeyFile, clientKeyId } = value;
+  if (clientAuth === INVALID || clientSecret === INVALID || clientKeyFile === INVALID || clientKeyId === INVALID) return;
+  if ((clientAuth === 'client_secret_basic' || clientAuth === 'client_secret_post') && clientSecret === '') {
+    ctx.problems.add(at.key('clientAuth'), `${clientAuth} needs a non-empty clientSecret`);
+  }
+  if (clientAuth === 'private_key_jwt' && clientKeyFile === '') {
+    ctx.problems.add(at.key('clientKeyFile'), 'required with clientAuth: private_key_jwt (the PEM private key that signs client assertions)');
+  }
+  if (clientAuth !== 'private_key_jwt' && clientKeyFile !== '') {
+    ctx.problems.add(at.key('clientKeyFile'), `is only used with clientAuth: private_key_jwt, got clientAuth: ${clientAuth}`);
+  }
+  if (clientKeyId !== '' && clientKeyFile === '') {
+    ctx.problems.add(at.key('clientKeyId'), 'is only used with clientKeyFile');
+  }
+}
 
 /** Tokens and client secrets cross this link: plain http only to loopback, unless opted out loudly. */
 function checkPlainHttp(value: Partly<Pick<IdentityConfig, 'issuer' | 'allowInsecureHttp' | 'metadata'>>, at: Path, ctx: Context): void {

@@ -20,7 +20,7 @@ export async function readTokenRequest(
     return undefined;
   }
   const form = await readForm(req);
-  const client = authenticateClient(req, form, deps.clients);
+  const client = authenticateClient(req, form, deps.clients, deps.clientAuthMethods);
   if (client === undefined) {
     sendError(res, 401, 'invalid_client', 'client authentication failed', { 'www-authenticate': `Basic realm="${deps.issuer}"` });
     return undefined;

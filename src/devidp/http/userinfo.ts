@@ -8,6 +8,7 @@ import { inspectAccessToken } from './tokens.js';
 /**
  * OpenID Connect UserInfo (Core §5.3). Served here rather than by oidc-provider, which refuses
  * access tokens that carry an audience, and every token of this IdP carries one (the client id).
+ * Clients registered with `userinfoSignedResponseAlg` get a JWT signed with the IdP's key.
  */
 export async function handleUserinfo(req: IncomingMessage, res: ServerResponse, deps: EndpointDeps): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'POST') {
@@ -31,7 +32,17 @@ export async function handleUserinfo(req: IncomingMessage, res: ServerResponse, 
     sendError(res, 403, 'insufficient_scope', 'access token missing openid scope', challenge('insufficient_scope'));
     return;
   }
-  sendJson(res, 200, { ...filterByScope(deps.directory.claims(token.user), token.scopes), sub: token.user.uid });
+  const claims = { ...filterByScope(deps.directory.claims(token.user), token.scopes), sub: token.user.uid };
+  const client = deps.clients.get(token.record.clientId);
+  if (client?.userinfoSignedResponseAlg === undefined) {
+    sendJson(res, 200, claims);
+    return;
+  }
+  // Signed UserInfo (Core §5.3.2): iss and aud are required, so a response cannot be replayed to another client.
+  const now = Math.floor(Date.now() / 1000);
+  const jwt = await deps.keys.sign({ ...claims, iss: deps.issuer, aud: client.id, iat: now }, { typ: 'JWT' });
+  res.writeHead(200, { 'content-type': 'application/jwt; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(jwt) });
+  res.end(jwt);
 }
 
 /** RFC 6750 §2.1 header or §2.2 form parameter, never both (§2: "MUST NOT use more than one method"). */

@@ -1,7 +1,7 @@
 import Provider from 'oidc-provider';
 import type { Account, ClientMetadata, Configuration } from 'oidc-provider';
 
-import type { DevClient, UsersFile } from '../types.js';
+import type { DevClient, DevClientAuthMethod, UsersFile } from '../types.js';
 import { filterByScope, SCOPE_CLAIMS, SUPPORTED_SCOPES } from '../users/claims.js';
 import type { UserDirectory } from '../users/directory.js';
 import type { ProviderStore } from './adapter.js';
@@ -31,6 +31,9 @@ export interface ProviderDeps {
   /** Signs oidc-provider's cookies; kept across rebuilds so sessions survive a key rotation. */
   readonly cookieKeys: readonly string[];
   readonly ttl: ProviderTtl;
+  /** ID tokens without the scope claims (they stay in UserInfo and access tokens). */
+  readonly leanIdTokens: boolean;
+  readonly clientAuthMethods: readonly DevClientAuthMethod[];
 }
 
 /** Builds an oidc-provider instance; called again with the same deps (new keys) on rotation. */
@@ -49,17 +52,19 @@ function configuration(deps: ProviderDeps): Configuration {
   return {
     adapter: (name: string) => deps.store.adapterFor(name),
     clients: deps.file.clients.map(clientMetadata),
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
+    clientAuthMethods: [...deps.clientAuthMethods],
     jwks: deps.keys.privateJwks() as Configuration['jwks'],
     cookies: { keys: [...deps.cookieKeys] },
     routes: { ...ROUTES },
     scopes: [...SUPPORTED_SCOPES],
     claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, names]) => [scope, [...names]])),
     // Every scope's claims go into the ID token too, as authentik does, not only to userinfo.
+    // (Lean ID tokens are made in `account`: oidc-provider's conformIdTokenClaims does not apply
+    // when the access token has an audience, and every access token here has one.)
     conformIdTokenClaims: false,
     responseTypes: ['code'],
     pkce: { methods: ['S256'], required: () => true },
-    findAccount: (_ctx, sub) => account(directory, sub),
+    findAccount: (_ctx, sub) => account(directory, sub, deps.leanIdTokens),
     loadExistingGrant: loadConsentedGrant,
     issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: true,
@@ -104,6 +109,8 @@ function configuration(deps: ProviderDeps): Configuration {
       introspection: { enabled: true },
       revocation: { enabled: true },
       userinfo: { enabled: true },
+      // For `userinfo_signed_response_alg` client metadata and its discovery entry; the IdP serves UserInfo itself.
+      jwtUserinfo: { enabled: true },
       backchannelLogout: { enabled: true },
       rpInitiatedLogout: { enabled: true, logoutSource: renderLogoutConfirm, postLogoutSuccessSource: renderLogoutSuccess },
       resourceIndicators: {
@@ -119,23 +126,39 @@ function configuration(deps: ProviderDeps): Configuration {
 }
 
 function clientMetadata(client: DevClient): ClientMetadata {
+  const method = client.tokenEndpointAuthMethod ?? 'client_secret_basic';
+  const usesSecret = method === 'client_secret_basic' || method === 'client_secret_post';
   return {
     client_id: client.id,
-    client_secret: client.secret,
+    ...(usesSecret ? { client_secret: client.secret } : {}),
     redirect_uris: [...client.redirectUris],
-    post_logout_redirect_uris: [...client.postLogoutRedirectUris],
+    post_logout_redirect_uris: postLogoutRedirectUris(client),
     // With the session's sid in the logout token, as in the ID tokens it ends (see buildProvider).
     ...(client.backchannelLogoutUri === '' ? {} : { backchannel_logout_uri: client.backchannelLogoutUri, backchannel_logout_session_required: true }),
     grant_types: ['authorization_code', 'refresh_token', 'client_credentials', 'password'],
     response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_basic',
+    token_endpoint_auth_method: method,
+    ...(client.jwks === undefined ? {} : { jwks: client.jwks as unknown as ClientMetadata['jwks'] }),
+    ...(client.userinfoSignedResponseAlg === undefined ? {} : { userinfo_signed_response_alg: client.userinfoSignedResponseAlg }),
   };
 }
 
-function account(directory: UserDirectory, sub: string): Account | undefined {
+/**
+ * The listed URIs, plus the root of every redirect URI's origin: a relying party's default
+ * `post_logout_redirect_uri` (Portcullis: the application's root), so tests and the demo on
+ * ephemeral ports need not register it twice.
+ */
+function postLogoutRedirectUris(client: DevClient): string[] {
+  const roots = client.redirectUris.map((uri) => `${new URL(uri).origin}/`);
+  return [...new Set([...client.postLogoutRedirectUris, ...roots])];
+}
+
+function account(directory: UserDirectory, sub: string, leanIdTokens: boolean): Account | undefined {
   // An inactive user is unknown to oidc-provider: code exchange and refresh fail with invalid_grant.
   const user = directory.activeByUid(sub);
   if (user === undefined) return undefined;
-  return { accountId: sub, claims: () => ({ ...directory.claims(user), sub }) };
+  // Lean ID tokens (OpenID Connect Core §5.4): the subject only; the profile is UserInfo's. This
+  // covers every ID token, the code flow's, refresh's and the password grants' alike.
+  return { accountId: sub, claims: (use) => (leanIdTokens && use === 'id_token' ? { sub } : { ...directory.claims(user), sub }) };
 }
 

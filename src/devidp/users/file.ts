@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import { ValidationError } from '../../errors/index.js';
-import type { DevAppPassword, DevClient, DevGroup, DevUser, UsersFile } from '../types.js';
+import type { DevAppPassword, DevClient, DevClientAuthMethod, DevGroup, DevUser, UsersFile } from '../types.js';
 import {
   Problems, join, readAttributes, readBoolean, readList, readMapping, readString, readStringList,
   rejectUnknownKeys, reportDuplicates,
@@ -13,7 +13,8 @@ const ROOT_KEYS = ['users', 'groups', 'clients', 'outpost'];
 const USER_KEYS = ['username', 'uid', 'email', 'name', 'password', 'active', 'groups', 'entitlements', 'attributes', 'appPasswords'];
 const APP_PASSWORD_KEYS = ['name', 'hash'];
 const GROUP_KEYS = ['name', 'attributes', 'superuser'];
-const CLIENT_KEYS = ['id', 'secret', 'redirectUris', 'postLogoutRedirectUris', 'backchannelLogoutUri'];
+const CLIENT_KEYS = ['id', 'secret', 'redirectUris', 'postLogoutRedirectUris', 'backchannelLogoutUri', 'tokenEndpointAuthMethod', 'jwks', 'userinfoSignedResponseAlg'];
+const CLIENT_AUTH_METHODS: readonly DevClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'];
 
 export interface ParseUsersFileOptions {
   /** Folder that relative file paths in the file (outpost PEM files) are relative to; default: the working directory. */
@@ -113,13 +114,31 @@ function readClient(item: unknown, path: string, problems: Problems): DevClient 
   const backchannelLogoutUri = readString(m, 'backchannelLogoutUri', path, problems);
   const uriProblem = backchannelLogoutUri === '' ? undefined : urlProblem(backchannelLogoutUri);
   if (uriProblem !== undefined) problems.add(join(path, 'backchannelLogoutUri'), uriProblem);
+  const method = readClientAuthMethod(m, path, problems);
+  const usesSecret = method === undefined || method === 'client_secret_basic' || method === 'client_secret_post';
+  const jwks = m['jwks'] === undefined ? undefined : readAttributes(m, 'jwks', path, problems);
+  if (method === 'private_key_jwt' && !Array.isArray(jwks?.['keys'])) problems.add(join(path, 'jwks'), 'is required with private_key_jwt: a JWK Set ({keys: [...]}) of the client\'s public keys');
+  const signed = readString(m, 'userinfoSignedResponseAlg', path, problems);
+  if (signed !== '' && signed !== 'RS256') problems.add(join(path, 'userinfoSignedResponseAlg'), `expected RS256 (the IdP's signing algorithm), got "${signed}"`);
   return {
     id: readString(m, 'id', path, problems, { required: true }),
-    secret: readString(m, 'secret', path, problems, { required: true, secret: true }),
+    // A public or private_key_jwt client has no secret to check.
+    secret: readString(m, 'secret', path, problems, { required: usesSecret, secret: true }),
     redirectUris: readUrls(m, 'redirectUris', path, problems, true),
     postLogoutRedirectUris: readUrls(m, 'postLogoutRedirectUris', path, problems, false),
     backchannelLogoutUri,
+    ...(method === undefined ? {} : { tokenEndpointAuthMethod: method }),
+    ...(jwks === undefined ? {} : { jwks }),
+    ...(signed === 'RS256' ? { userinfoSignedResponseAlg: signed } : {}),
   };
+}
+
+function readClientAuthMethod(m: Readonly<Record<string, unknown>>, path: string, problems: Problems): DevClientAuthMethod | undefined {
+  const value = readString(m, 'tokenEndpointAuthMethod', path, problems);
+  if (value === '') return undefined;
+  const method = CLIENT_AUTH_METHODS.find((known) => known === value);
+  if (method === undefined) problems.add(join(path, 'tokenEndpointAuthMethod'), `expected one of ${CLIENT_AUTH_METHODS.join(', ')}, got "${value}"`);
+  return method;
 }
 
 function readUrls(m: Readonly<Record<string, unknown>>, key: string, path: string, problems: Problems, required: boolean): string[] {
