@@ -85,9 +85,10 @@ export async function startAuthentikOutpost(options: AuthentikOutpostOptions): P
     },
   });
   const outpostMetrics = metrics ?? new OutpostMetrics(new Registry(), build);
-  const sourceFor = (local: ConfigDocument | null): AuthentikSource =>
+  const sourceFor = (local: ConfigDocument | null, configured = false): AuthentikSource =>
     new AuthentikSource({
       ...options.source,
+      configured,
       settings,
       local,
       log: logger,
@@ -109,8 +110,9 @@ export async function startAuthentikOutpost(options: AuthentikOutpostOptions): P
     source: () => current,
     async reloadLocal() {
       const local = await readLocal();
+      const wasConfigured = current.configured;
       await current.close();
-      current = sourceFor(local);
+      current = sourceFor(local, wasConfigured);
       source = current;
       current.start();
     },

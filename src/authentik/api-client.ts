@@ -91,6 +91,11 @@ export class AuthentikApi {
       await response.body?.cancel();
       throw failure('PCL_AUTHENTIK_REFUSED', `${url.pathname} answered ${response.status}: the outpost token was refused`);
     }
+    if (response.status === 404) {
+      // Something the outpost's answer named is gone (a keypair): about that object, no outage.
+      await response.body?.cancel();
+      throw malformed(`${url.pathname} answered 404`);
+    }
     if (response.status !== 200) {
       await response.body?.cancel();
       throw failure('PCL_AUTHENTIK_UNAVAILABLE', `${url.pathname} answered ${response.status}`);

@@ -49,7 +49,7 @@ export function assembleConfig(input: AssembleInput): Assembled {
   for (const app of localApps) remember(taken, app);
   const skipped: SkippedProvider[] = [];
   const served: MappedProvider[] = [];
-  const options = { plainHttpApi: input.settings.host.protocol === 'http:', browserHost: input.settings.browserHost };
+  const options = { plainHttpApi: input.settings.host.protocol === 'http:', browserHost: input.settings.browserHost, insecure: input.settings.insecure };
   for (const provider of input.providers) {
     const mapped = mapProvider(provider, options);
     const problem = checkAlone(top, mapped) ?? clash(taken, mapped);

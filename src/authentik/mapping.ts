@@ -21,6 +21,8 @@ export interface MappingOptions {
   readonly plainHttpApi: boolean;
   /** AUTHENTIK_HOST_BROWSER: where browsers reach authentik, when not where the outpost does. */
   readonly browserHost: URL | null;
+  /** AUTHENTIK_INSECURE: authentik's TLS certificate is not verified, for its IdP endpoints either. */
+  readonly insecure: boolean;
 }
 
 /** The metadata keys an outpost uses from `oidc_configuration` (discovery names). */
@@ -67,6 +69,7 @@ export function mapProvider(provider: ProxyOutpostConfig, options: MappingOption
       // authentik's outposts check Bearer tokens at the introspection endpoint.
       bearer: { validation: 'introspection' },
       allowInsecureHttp: options.plainHttpApi,
+      tlsVerify: !options.insecure,
       metadata: metadataOf(oidc, options.browserHost),
     },
   };

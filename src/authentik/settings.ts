@@ -13,7 +13,10 @@ export interface AuthentikSettings {
   readonly insecure: boolean;
   /** Browser-facing authentik URL, when it differs from `host`; null otherwise. */
   readonly browserHost: URL | null;
-  /** `PORTCULLIS_SECRET`, when set: signs cookies instead of the secret derived from the token. */
+  /**
+   * `PORTCULLIS_SECRET`, when set: signs cookies instead of the secret derived from the token
+   * (a `secret` in the configuration file wins over both).
+   */
   readonly secret: string | null;
   /** `AUTHENTIK_LISTEN__*` as set; null where unset (the configuration file or the default decides). */
   readonly listen: { readonly http: string | null; readonly https: string | null; readonly metrics: string | null };

@@ -7,7 +7,8 @@
  * down the last configuration keeps serving.
  */
 
-import { randomUUID } from 'node:crypto';
+import { randomUUID, X509Certificate } from 'node:crypto';
+import { createSecureContext } from 'node:tls';
 import { hostname } from 'node:os';
 import type { ConfigDocument } from '../config/index.js';
 import { isPortcullisError } from '../errors/index.js';
@@ -38,6 +39,8 @@ export interface AuthentikSourceOptions {
   /** Upper bound of the random delay before a triggered refresh; default 9 s. */
   readonly triggerJitterMs?: number;
   readonly random?: () => number;
+  /** A source that replaces another (SIGHUP) starts as ready as that one was. */
+  readonly configured?: boolean;
   readonly instanceUuid?: string;
   readonly buildHash?: string;
   readonly helloIntervalMs?: number;
@@ -56,11 +59,15 @@ export class AuthentikSource {
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<boolean> | null = null;
   #again = false;
-  #configured = false;
+  #configured: boolean;
   #closed = false;
+  /** The configuration last applied, as JSON: an identical one is not applied again. */
+  #applied: string | null = null;
+  readonly #triggers = new Set<NodeJS.Timeout>();
 
   constructor(options: AuthentikSourceOptions) {
     this.#options = options;
+    this.#configured = options.configured ?? false;
     this.#api = new AuthentikApi(options.settings);
     this.instanceUuid = options.instanceUuid ?? randomUUID();
     // authentik's outposts pick their delay once per process: replicas spread, each stays regular.
@@ -79,6 +86,7 @@ export class AuthentikSource {
 
   /** Fetches now (SIGUSR1); concurrent calls share one fetch, and one more follows if asked meanwhile. */
   refresh(): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(false);
     if (this.#running !== null) {
       this.#again = true;
       return this.#running;
@@ -96,6 +104,8 @@ export class AuthentikSource {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#timer !== null) clearTimeout(this.#timer);
+    for (const timer of this.#triggers) clearTimeout(timer);
+    this.#triggers.clear();
     this.#events?.close();
     await this.#api.close();
   }
@@ -117,21 +127,35 @@ export class AuthentikSource {
       assembled = assembleConfig({ settings: this.#options.settings, local: this.#options.local, outpost, providers, keypairs });
     } catch (error) {
       this.#reportFailure(error);
+      if (this.#outpost !== null) this.#schedule(this.#outpost);
       return false;
     }
     for (const skipped of assembled.skipped) {
       log.error({ pk: skipped.pk, name: skipped.name, field: skipped.field, problem: skipped.problem }, 'authentik provider skipped: a field does not validate');
     }
-    try {
-      await this.#options.apply(assembled);
-    } catch (error) {
-      log.error({ err: error instanceof Error ? error.message : String(error) }, 'configuration from authentik refused; keeping the last one');
-      return false;
+    if (this.#closed) return false;
+    // An unchanged configuration is not applied again: a reload would start the caches cold.
+    const fingerprint = JSON.stringify(assembled.config);
+    if (fingerprint !== this.#applied) {
+      try {
+        await this.#options.apply(assembled);
+      } catch (error) {
+        log.error({ err: error instanceof Error ? error.message : String(error) }, 'configuration from authentik refused; keeping the last one');
+        this.#schedule(outpost);
+        return false;
+      }
+      this.#applied = fingerprint;
+      log.info({ outpost: outpost.name, providers: assembled.config.applications.map((app) => app.name), skipped: assembled.skipped.length }, 'configuration from authentik applied');
     }
     this.#configured = true;
     this.#options.metrics.updated(outpost.name, this.instanceUuid);
-    log.info({ outpost: outpost.name, providers: assembled.config.applications.map((app) => app.name), skipped: assembled.skipped.length }, 'configuration from authentik applied');
-    this.#adopt(outpost);
+    try {
+      this.#adopt(outpost);
+    } catch (error) {
+      // Never a crash over the websocket: the interval and SIGUSR1 still follow authentik.
+      log.error({ err: error instanceof Error ? error.message : String(error) }, 'the websocket to authentik could not be opened');
+      this.#schedule(outpost);
+    }
     return true;
   }
 
@@ -144,15 +168,33 @@ export class AuthentikSource {
     const keypairs = new Map<string, CertificateKeypair>();
     await Promise.all(
       [...ids].map(async (id) => {
+        let problem: string | null;
+        let keypair: CertificateKeypair | null = null;
         try {
-          keypairs.set(id, await this.#api.certificate(id));
+          keypair = await this.#api.certificate(id);
+          problem = keypairProblem(keypair);
         } catch (error) {
           if (isPortcullisError(error, 'PCL_AUTHENTIK_UNAVAILABLE')) throw error;
-          this.#options.log.error({ keypair: id, err: error instanceof Error ? error.message : String(error) }, 'a provider\'s certificate could not be fetched; its host is served without it');
+          problem = error instanceof Error ? error.message : String(error);
         }
+        if (keypair !== null && problem === null) {
+          keypairs.set(id, keypair);
+          return;
+        }
+        // One bad keypair costs its hosts their certificate, never the whole configuration.
+        const users = providers.filter((p) => p.certificate === id).map((p) => ({ pk: String(p.pk ?? '?'), name: typeof p.name === 'string' ? p.name : '?' }));
+        this.#options.log.error({ keypair: id, providers: users, field: 'certificate', problem }, 'a provider\'s certificate cannot be used; its host is served without it');
       }),
     );
     return keypairs;
+  }
+
+  /** The next timed fetch; a failed one re-arms it too, so the interval never stops. */
+  #schedule(outpost: Outpost): void {
+    if (this.#closed) return;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.refresh(), outpost.refreshIntervalS * 1000);
+    this.#timer.unref();
   }
 
   #reportFailure(error: unknown): void {
@@ -176,9 +218,7 @@ export class AuthentikSource {
       this.#events?.close();
       this.#events = this.#openEvents(outpost);
     }
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => void this.refresh(), outpost.refreshIntervalS * 1000);
-    this.#timer.unref();
+    this.#schedule(outpost);
   }
 
   #openEvents(outpost: Outpost): OutpostEvents {
@@ -194,7 +234,12 @@ export class AuthentikSource {
       onConnectionChange: (connected) => metrics.connection(outpost.name, this.instanceUuid, connected),
       onTriggerUpdate: () => {
         log.info({ inMs: this.#triggerDelayMs }, 'authentik asked for a configuration update');
-        setTimeout(() => void this.refresh(), this.#triggerDelayMs).unref();
+        const timer = setTimeout(() => {
+          this.#triggers.delete(timer);
+          void this.refresh();
+        }, this.#triggerDelayMs);
+        timer.unref();
+        this.#triggers.add(timer);
       },
       onSessionEnd: (sessionId) => {
         this.#options.endSessions(sessionId).then(
@@ -205,5 +250,17 @@ export class AuthentikSource {
     });
     events.start();
     return events;
+  }
+}
+
+/** Why a keypair cannot serve TLS (unreadable PEM, a key that is not the certificate's), or null. */
+function keypairProblem(keypair: CertificateKeypair): string | null {
+  try {
+    new X509Certificate(keypair.certificate);
+    createSecureContext({ cert: keypair.certificate, key: keypair.privateKey });
+    return null;
+  } catch (error) {
+    // The first line only: never any of the PEM.
+    return error instanceof Error ? (error.message.split('\n')[0] ?? 'unusable') : 'unusable';
   }
 }

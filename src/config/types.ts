@@ -68,6 +68,8 @@ export interface IdentityConfig {
   readonly issuer: string;
   /** Plain-http IdP URLs accepted on non-loopback hosts. */
   readonly allowInsecureHttp: boolean;
+  /** Verify the IdP's TLS certificate (false: AUTHENTIK_INSECURE). */
+  readonly tlsVerify: boolean;
   /** Given endpoints (no discovery call), or null to discover them. */
   readonly metadata: ProviderMetadata | null;
   readonly clientId: string;

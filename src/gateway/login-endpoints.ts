@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { identityFromClaims } from '../auth/index.js';
-import { authorizationUrl, endSessionUrl, exchangeCode, newLoginSecrets, verifyLogoutToken } from '../idp/index.js';
+import { authorizationUrl, endSessionUrl, exchangeCode, LOGOUT_TOKEN_CLOCK_TOLERANCE_MS, newLoginSecrets, verifyLogoutToken } from '../idp/index.js';
 import { decodeSessionCookie, isSessionStoreUnavailable, LOGIN_STATE_MAX_AGE_MS, readCookie, serializeCookie, serializeExpiredCookie } from '../sessions/index.js';
 import { contextOf, type RequestContext } from './context.js';
 import { htmlPage } from './pages.js';
@@ -27,9 +27,6 @@ function loginOf(context: RequestContext) {
   }
   return login;
 }
-
-/** Logout tokens are accepted this far past exp (jose's clockTolerance in verifyLogoutToken). */
-const LOGOUT_TOKEN_CLOCK_SKEW_MS = 30_000;
 
 function queryOf(context: RequestContext): URLSearchParams {
   return new URLSearchParams(context.query.startsWith('?') ? context.query.slice(1) : context.query);
@@ -104,18 +101,9 @@ export async function finishLoginWith(request: FastifyRequest, reply: FastifyRep
   if (started === null) {
     return loginFailed(reply, context, 'This sign-in link has expired or was started in another browser. Please try again.', clear);
   }
-  // A login state is spent by its first callback, on whichever replica: a replayed callback URL
-  // with the same cookie is refused before the IdP is asked.
-  let firstUse: boolean;
-  try {
-    firstUse = await login.store.claimOnce(`login-state:${createHash('sha256').update(state).digest('base64url')}`, LOGIN_STATE_MAX_AGE_MS);
-  } catch (error) {
-    if (isSessionStoreUnavailable(error)) {
-      return unavailable(reply, context, 'Sign-in is temporarily unavailable: sessions cannot be stored right now.');
-    }
-    throw error;
-  }
-  if (!firstUse) {
+  const stateKey = `login-state:${createHash('sha256').update(state).digest('base64url')}`;
+  if (await login.store.isClaimed(stateKey).catch(() => false)) {
+    // A replayed callback URL with the same cookie: refused before the IdP is asked.
     return loginFailed(reply, context, 'This sign-in link was already used. Please start again.', clear);
   }
   const tokens = await exchangeCode(login.provider, params, started, login.callbackUrl, login.now());
@@ -133,6 +121,11 @@ export async function finishLoginWith(request: FastifyRequest, reply: FastifyRep
     expiresAt: tokens.value.expiresAt,
   });
   try {
+    // The login state is spent by its first successful callback, on whichever replica. Claimed
+    // only now, so an IdP outage during the exchange leaves the link usable for a retry.
+    if (!(await login.store.claimOnce(stateKey, LOGIN_STATE_MAX_AGE_MS))) {
+      return loginFailed(reply, context, 'This sign-in link was already used. Please start again.', clear);
+    }
     await endPreviousSession(request, context);
     const sessionCookie = await login.sessions.create(identity, {
       idToken: tokens.value.idToken,
@@ -233,16 +226,21 @@ export async function backchannelLogout(request: FastifyRequest, reply: FastifyR
     return reply.code(400).type('application/json').send({ error: 'invalid_request', error_description: 'the logout token was not accepted' });
   }
   const { sub, sid, jti, expiresAt } = verdict.value;
+  const issuer = login.provider.issuer;
   try {
     // §2.6 step 8: a jti seen before (by any replica) is a replay; it is remembered until exp.
-    const ttlMs = Math.max(1_000, expiresAt - login.now() + LOGOUT_TOKEN_CLOCK_SKEW_MS);
-    if (!(await login.store.claimOnce(`logout-jti:${createHash('sha256').update(`${login.provider.issuer}\n${jti}`).digest('base64url')}`, ttlMs))) {
+    const jtiKey = `logout-jti:${createHash('sha256').update(`${issuer}\n${jti}`).digest('base64url')}`;
+    const ttlMs = Math.max(1_000, expiresAt - login.now() + LOGOUT_TOKEN_CLOCK_TOLERANCE_MS);
+    if (!(await login.store.claimOnce(jtiKey, ttlMs))) {
       request.log.warn({ app: context.app.name }, 'back-channel logout token replayed');
       return reply.code(400).type('application/json').send({ error: 'invalid_request', error_description: 'the logout token was already used' });
     }
-    // A sid names the IdP session (only its sessions of that subject, when both are named);
-    // a sub alone, every session of the user here.
-    const ended = sid !== undefined ? await login.store.deleteForSid(sid, sub === undefined ? undefined : { sub }) : await login.store.deleteForUser(context.app.name, sub ?? '');
+    // §2.7: a sid names the IdP session by iss + sid (only that subject's sessions, when both are
+    // named); a sub alone, every session of the user here.
+    const ended =
+      sid !== undefined
+        ? await login.store.deleteForSid(sid, sub === undefined ? { issuer } : { issuer, sub })
+        : await login.store.deleteForUser(context.app.name, sub ?? '');
     request.log.info({ app: context.app.name, ended, by: sid !== undefined ? 'sid' : 'sub' }, 'back-channel logout');
   } catch (error) {
     if (isSessionStoreUnavailable(error)) {

@@ -8,7 +8,7 @@ export { introspectToken } from './introspection.js';
 export { TokenChecker, type TokenCheckerOptions } from './token-checker.js';
 export type { Verdict } from './verdict.js';
 export { newLoginSecrets, authorizationUrl, exchangeCode, refreshTokens, endSessionUrl, type EndSessionRequest, type LoginSecrets, type LoginTokens } from './login.js';
-export { verifyLogoutToken, type LogoutSubject } from './logout-token.js';
+export { verifyLogoutToken, LOGOUT_TOKEN_CLOCK_TOLERANCE_MS, type LogoutSubject } from './logout-token.js';
 export { observedFetch, type IdpCallObserver, type IdpEndpoint } from './observed-fetch.js';
 export { chooseClientAuthMethod, readClientKey, type ClientAuthMethod, type ClientKey } from './client-auth.js';
 export { completeClaims, fetchUserinfo, wantsUserinfo } from './userinfo.js';

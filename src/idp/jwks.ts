@@ -90,9 +90,14 @@ export class JwksCache {
   async #renewal(): Promise<Renewal> {
     if (this.#pending !== null) {
       const before = this.#generation;
-      await this.#pending;
+      const ok = await this.#pending;
       if (this.#generation !== before) {
         return 'renewed';
+      }
+      if (!ok) {
+        // Waited on a fetch that failed: the outage is the answer, without a second fetch for
+        // every waiter against a failing IdP.
+        return 'unavailable';
       }
     }
     if (!this.#mayDemand()) {

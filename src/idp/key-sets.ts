@@ -24,11 +24,11 @@ export class KeySets {
     this.#options = options;
   }
 
-  /** The cache of the key set at `url`, created on first use. */
-  forUrl(url: string): JwksCache {
+  /** The cache of the key set at `url`, created on first use (with `fetch`, the first asker's). */
+  forUrl(url: string, fetch: Fetch = this.#options.fetch): JwksCache {
     let cache = this.#byUrl.get(url);
     if (cache === undefined) {
-      const { timeoutMs, cooldownMs, maxAgeMs, fetch, onRefreshError, now } = this.#options;
+      const { timeoutMs, cooldownMs, maxAgeMs, onRefreshError, now } = this.#options;
       cache = new JwksCache({
         url,
         timeoutMs,

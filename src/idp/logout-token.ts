@@ -14,6 +14,9 @@ import { invalid, unavailable, type Verdict } from './verdict.js';
 
 const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
+/** How far past `exp` (and before `iat`) a logout token is still accepted: clock skew. */
+export const LOGOUT_TOKEN_CLOCK_TOLERANCE_MS = 30_000;
+
 export interface LogoutSubject {
   readonly sub: string | undefined;
   readonly sid: string | undefined;
@@ -32,7 +35,7 @@ export async function verifyLogoutToken(token: string, provider: IdentityProvide
       algorithms: defaultAlgorithms(configuration.serverMetadata().id_token_signing_alg_values_supported, ''),
       // §2.4: exp is required (a token without one could be replayed for ever).
       requiredClaims: ['iat', 'jti', 'events', 'exp'],
-      clockTolerance: 30,
+      clockTolerance: LOGOUT_TOKEN_CLOCK_TOLERANCE_MS / 1000,
       maxTokenAge: '10m',
     });
     const events = payload.events;

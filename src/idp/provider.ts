@@ -40,7 +40,7 @@ export class IdentityProvider {
   /** @throws PortcullisError PCL_IDP_CLIENT_KEY when `identity.clientKeyFile` cannot be used */
   constructor(options: ProviderOptions) {
     this.#options = options;
-    this.fetch = observedFetch(options.observer, (url) => this.#endpointOf(url));
+    this.fetch = observedFetch(options.observer, (url) => this.#endpointOf(url), { tlsVerify: options.identity.tlsVerify });
     this.issuer = options.identity.issuer;
     this.clientId = options.identity.clientId;
     const { clientAuth, clientKeyFile, clientKeyId } = options.identity;
@@ -109,7 +109,7 @@ export class IdentityProvider {
         throw new PortcullisError('PCL_IDP_DISCOVERY', `${this.issuer} advertises no jwks_uri`);
       }
     }
-    return this.#options.keySets.forUrl(this.#jwksUri);
+    return this.#options.keySets.forUrl(this.#jwksUri, this.fetch);
   }
 
   /**

@@ -10,6 +10,7 @@ export type {
   SessionOrigin,
   SessionRecord,
   SessionStore,
+  SidScope,
 } from './store.js';
 export { LOCK_BUSY } from './store.js';
 export { SessionStoreUnavailableError, isSessionStoreUnavailable } from './errors.js';

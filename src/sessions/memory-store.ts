@@ -15,7 +15,7 @@ import {
   newSessionId,
 } from './record.js';
 import { slidingCount, windowPosition } from './sliding-window.js';
-import { LOCK_BUSY, sidKeysOf } from './store.js';
+import { inSidScope, LOCK_BUSY, sidKeysOf, type SidScope } from './store.js';
 import type { Clock, LockBusy, NewSession, RandomBytes, SessionRecord, SessionStore } from './store.js';
 
 export interface MemoryStoreOptions {
@@ -132,10 +132,21 @@ export class MemorySessionStore implements SessionStore {
     return ended;
   }
 
-  async deleteForSid(sessionId: string, only?: { readonly sub: string }): Promise<number> {
+  async deleteForSid(sessionId: string, only?: SidScope): Promise<number> {
     const ids = this.#bySid.get(sessionId);
     if (only === undefined || ids === undefined) return this.#deleteAll(ids);
-    return this.#deleteAll(new Set([...ids].filter((id) => this.#sessions.get(id)?.sub === only.sub)));
+    return this.#deleteAll(
+      new Set(
+        [...ids].filter((id) => {
+          const record = this.#sessions.get(id);
+          return record !== undefined && inSidScope(record, only);
+        }),
+      ),
+    );
+  }
+
+  async isClaimed(key: string): Promise<boolean> {
+    return (this.#claims.get(key) ?? 0) > this.#now();
   }
 
   async claimOnce(key: string, ttlMs: number): Promise<boolean> {

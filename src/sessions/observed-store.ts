@@ -3,7 +3,7 @@
  * (metrics), and otherwise behaves exactly like the store it wraps.
  */
 
-import type { LockBusy, NewSession, SessionRecord, SessionStore } from './store.js';
+import type { LockBusy, NewSession, SessionRecord, SessionStore, SidScope } from './store.js';
 
 export interface StoreObserver {
   record(operation: string, ok: boolean, seconds: number): void;
@@ -27,8 +27,9 @@ export function observeStore(store: SessionStore, observer: StoreObserver): Sess
     update: (record: SessionRecord) => timed('update', () => store.update(record)),
     delete: (id: string) => timed('delete', () => store.delete(id)),
     deleteForUser: (application: string, sub: string) => timed('delete_for_user', () => store.deleteForUser(application, sub)),
-    deleteForSid: (sid: string, only?: { readonly sub: string }) => timed('delete_for_sid', () => store.deleteForSid(sid, only)),
+    deleteForSid: (sid: string, only?: SidScope) => timed('delete_for_sid', () => store.deleteForSid(sid, only)),
     claimOnce: (key: string, ttlMs: number) => timed('claim_once', () => store.claimOnce(key, ttlMs)),
+    isClaimed: (key: string) => timed('is_claimed', () => store.isClaimed(key)),
     withLock: <T>(key: string, ttlMs: number, fn: () => Promise<T>): Promise<T | LockBusy> => store.withLock(key, ttlMs, fn),
     hit: (key: string, windowMs: number) => timed('hit', () => store.hit(key, windowMs)),
     ping: () => timed('ping', () => store.ping()),

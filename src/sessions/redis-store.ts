@@ -24,7 +24,7 @@ import type { RedisConnection } from './redis-client.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from './redis-client.js';
 import { HIT_COUNTER, INDEX_SESSION, RELEASE_LOCK, TAKE_USER_SESSIONS } from './redis-scripts.js';
 import { slidingCount, windowPosition } from './sliding-window.js';
-import { LOCK_BUSY, sidKeysOf } from './store.js';
+import { inSidScope, LOCK_BUSY, sidKeysOf, type SidScope } from './store.js';
 import type { Clock, LockBusy, NewSession, RandomBytes, SessionData, SessionRecord, SessionStore } from './store.js';
 
 export interface RedisStoreOptions {
@@ -87,6 +87,7 @@ export class RedisSessionStore implements SessionStore {
       const stored = await this.#call('create', 'SET', this.#sessionKey(record.id), this.#seal(record), 'PX', ttl(expiresAt, createdAt), 'NX');
       if (stored === 'OK') return record;
       await this.#call('create', 'ZREM', index, record.id);
+      for (const key of sidKeysOf(record)) await this.#call('create', 'ZREM', this.#sidKey(key), record.id);
     }
     throw idCollisionError();
   }
@@ -128,7 +129,7 @@ export class RedisSessionStore implements SessionStore {
     return this.#takeAll('deleteForUser', this.#userKey(application, sub));
   }
 
-  async deleteForSid(sessionId: string, only?: { readonly sub: string }): Promise<number> {
+  async deleteForSid(sessionId: string, only?: SidScope): Promise<number> {
     if (only === undefined) {
       // The other indexes may keep the ids for a while; they name deleted keys, which deletes nothing.
       return this.#takeAll('deleteForSid', this.#sidKey(sessionId));
@@ -138,8 +139,8 @@ export class RedisSessionStore implements SessionStore {
     let ended = 0;
     for (const id of ids.map(String)) {
       const record = await this.#load('deleteForSid', id);
-      if (record !== null && record.sub === only.sub) {
-        await this.delete(id);
+      if (record !== null && inSidScope(record, only)) {
+        await this.#call('deleteForSid', 'DEL', this.#sessionKey(id));
         ended += 1;
       }
     }
@@ -148,7 +149,15 @@ export class RedisSessionStore implements SessionStore {
 
   async claimOnce(key: string, ttlMs: number): Promise<boolean> {
     assertPositiveMs('ttlMs', ttlMs);
-    return (await this.#call('claimOnce', 'SET', `${this.#prefix}once:{${key}}`, '1', 'PX', ttlMs, 'NX')) === 'OK';
+    return (await this.#call('claimOnce', 'SET', this.#onceKey(key), '1', 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  async isClaimed(key: string): Promise<boolean> {
+    return (await this.#call('isClaimed', 'EXISTS', this.#onceKey(key))) === 1;
+  }
+
+  #onceKey(key: string): string {
+    return `${this.#prefix}once:{${key}}`;
   }
 
   async #takeAll(operation: 'deleteForUser' | 'deleteForSid', index: string): Promise<number> {

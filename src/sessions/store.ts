@@ -74,16 +74,19 @@ export interface SessionStore {
   /**
    * Ends every session, of any application, whose tokens' `sid` claim is `sessionId` or hashes
    * to it (hex SHA-256): the IdP ended that session (authentik's session-end event sends the
-   * one or the other, back-channel logout the `sid` itself). With `only`, just those of that
-   * subject (a logout token naming both). Returns how many live sessions ended.
+   * one or the other, back-channel logout the `sid` itself). With `only`, just those whose
+   * tokens came from that issuer and, if given, belong to that subject (a logout token names
+   * the session by `iss` + `sid`, §2.7). Returns how many live sessions ended.
    */
-  deleteForSid(sessionId: string, only?: { readonly sub: string }): Promise<number>;
+  deleteForSid(sessionId: string, only?: SidScope): Promise<number>;
   /**
    * Records `key` for `ttlMs` (shared by all replicas of a shared store) and resolves true, or
    * resolves false when it is already recorded: a one-time value (a login state, a logout
    * token's `jti`) is accepted once, whichever replica sees it first.
    */
   claimOnce(key: string, ttlMs: number): Promise<boolean>;
+  /** Whether `key` is recorded by `claimOnce` and not yet forgotten. */
+  isClaimed(key: string): Promise<boolean>;
   /**
    * Runs `fn` while holding `key` (shared by all replicas of a shared store), or returns
    * `LOCK_BUSY` at once if someone holds it. The lock expires after `ttlMs` even if `fn` hangs.
@@ -98,6 +101,17 @@ export interface SessionStore {
 
 export type Clock = () => number;
 export type RandomBytes = (size: number) => Buffer;
+
+/** Narrows `deleteForSid` to the sessions of one issuer (and one subject). */
+export interface SidScope {
+  readonly issuer: string;
+  readonly sub?: string;
+}
+
+/** Whether a record is within a `deleteForSid` scope. */
+export function inSidScope(record: Pick<SessionRecord, 'sub' | 'identity'>, scope: SidScope): boolean {
+  return record.identity.claims['iss'] === scope.issuer && (scope.sub === undefined || record.sub === scope.sub);
+}
 
 /** The keys `deleteForSid` finds a record under: its `sid` claim and that claim's hex SHA-256. */
 export function sidKeysOf(record: Pick<SessionRecord, 'identity'>): readonly string[] {

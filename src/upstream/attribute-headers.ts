@@ -26,20 +26,41 @@ export interface AttributeHeaders {
   readonly refused: readonly RefusedHeader[];
 }
 
+/**
+ * Names an attribute may not set beyond what a static header may not: they would act on the
+ * forward-auth answer (cookies, caching, redirects, challenges, CORS) or on the upstream's
+ * reading of the body.
+ */
+const RESPONSE_SIDE = /^(?:set-cookie|cache-control|expires|age|etag|last-modified|location|refresh|vary|via|date|server|retry-after|www-authenticate|proxy-authenticate|strict-transport-security|alt-svc|content-.*|access-control-.*|x-portcullis-.*)$/;
+
 const NONE: AttributeHeaders = Object.freeze({ entries: Object.freeze([]), refused: Object.freeze([]) });
-const memos = new WeakMap<Identity, AttributeHeaders>();
+const BY_IDENTITY = new WeakMap<Identity, AttributeHeaders>();
+// Identities rebuilt per request (sessions read from Redis) carry equal maps: the answer is
+// remembered per map's content too, bounded, so it is computed (and logged) once per content.
+const BY_CONTENT = new Map<string, AttributeHeaders>();
+const MAX_REMEMBERED_MAPS = 1024;
 
 /**
- * The identity's attribute headers, computed once per identity (identities are immutable);
- * `onRefused` hears of refused entries then, so each is logged once, not per request.
+ * The identity's attribute headers, computed once per identity and per distinct map;
+ * `onRefused` hears of refused entries then, so they are logged once, not per request.
  */
 export function attributeHeaders(identity: Identity, onRefused?: (identity: Identity, refused: readonly RefusedHeader[]) => void): AttributeHeaders {
-  let memo = memos.get(identity);
+  const known = BY_IDENTITY.get(identity);
+  if (known !== undefined) return known;
+  const map = identity.attributes[ATTRIBUTE];
+  if (map === undefined || map === null) {
+    BY_IDENTITY.set(identity, NONE);
+    return NONE;
+  }
+  const content = JSON.stringify(map);
+  let memo = BY_CONTENT.get(content);
   if (memo === undefined) {
-    memo = compute(identity.attributes[ATTRIBUTE]);
-    memos.set(identity, memo);
+    memo = compute(map);
+    if (BY_CONTENT.size >= MAX_REMEMBERED_MAPS) BY_CONTENT.clear();
+    BY_CONTENT.set(content, memo);
     if (memo.refused.length > 0) onRefused?.(identity, memo.refused);
   }
+  BY_IDENTITY.set(identity, memo);
   return memo;
 }
 
@@ -53,7 +74,7 @@ function compute(map: unknown): AttributeHeaders {
   const seen = new Set<string>();
   let bytes = 0;
   for (const [name, raw] of Object.entries(map as Record<string, unknown>)) {
-    const problem = extraHeaderProblem(name) ?? valueProblem(raw);
+    const problem = extraHeaderProblem(name) ?? (RESPONSE_SIDE.test(name.toLowerCase()) ? `"${name}" cannot be set from an attribute` : null) ?? valueProblem(raw);
     const lower = name.toLowerCase();
     const value = problem === null ? headerSafe(String(raw)) : '';
     if (problem !== null) refused.push({ name: shown(name), reason: problem });

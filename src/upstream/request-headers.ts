@@ -30,8 +30,12 @@ export interface UpstreamHeaderPlan {
   readonly additional: readonly (readonly [string, string])[];
   readonly meta: OutpostMeta;
   readonly basicAuth: UpstreamBasicAuthConfig;
-  /** The upstream gets the client's Host (the host it asked for), not internalHost's. */
-  readonly preserveHost: boolean;
+  /**
+   * The Host the upstream gets: null for internalHost's (the default); otherwise externalHost's
+   * name, kept with the client's port when the client asked for that name, and used as it is
+   * when the client asked for any other (a single application answers every Host).
+   */
+  readonly preserveHost: { readonly hostname: string; readonly authority: string } | null;
   /** Told once per identity of entries of its `additionalHeaders` attribute that were refused. */
   readonly onRefusedHeaders?: (identity: Identity, refused: readonly RefusedHeader[]) => void;
 }
@@ -58,7 +62,12 @@ const FORWARDING = new Set(['forwarded', 'x-forwarded-for', 'x-forwarded-proto',
 const SET_HERE = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-real-ip']);
 
 export function prepareUpstreamPlan(
-  application: { readonly additionalHeaders: Readonly<Record<string, string>>; readonly upstreamBasicAuth: UpstreamBasicAuthConfig; readonly preserveHost: boolean },
+  application: {
+    readonly externalHost: string;
+    readonly additionalHeaders: Readonly<Record<string, string>>;
+    readonly upstreamBasicAuth: UpstreamBasicAuthConfig;
+    readonly preserveHost: boolean;
+  },
   meta: OutpostMeta,
   onRefusedHeaders?: UpstreamHeaderPlan['onRefusedHeaders'],
 ): UpstreamHeaderPlan {
@@ -66,20 +75,20 @@ export function prepareUpstreamPlan(
     additional: Object.entries(application.additionalHeaders).map(([name, value]) => [name.toLowerCase(), value] as const),
     meta,
     basicAuth: application.upstreamBasicAuth,
-    preserveHost: application.preserveHost,
+    preserveHost: application.preserveHost ? { hostname: new URL(application.externalHost).hostname, authority: new URL(application.externalHost).host } : null,
     ...(onRefusedHeaders === undefined ? {} : { onRefusedHeaders }),
   };
 }
 
 /**
- * The extra headers an allowed request carries besides the identity headers: the static
- * `additionalHeaders`, then (with an identity) those of its `additionalHeaders` attribute,
- * which win over a static one of the same name.
+ * The extra headers an allowed request carries besides the identity headers: (with an identity)
+ * those of its `additionalHeaders` attribute, then the static `additionalHeaders`, which win:
+ * a user's attribute never replaces what the operator set.
  */
 export function extraHeaderEntries(plan: UpstreamHeaderPlan, identity: Identity | null): HeaderEntries {
   if (identity === null) return plan.additional;
   const fromAttribute = attributeHeaders(identity, plan.onRefusedHeaders).entries;
-  return fromAttribute.length === 0 ? plan.additional : [...plan.additional, ...fromAttribute];
+  return fromAttribute.length === 0 ? plan.additional : [...fromAttribute, ...plan.additional];
 }
 
 /**
@@ -127,8 +136,10 @@ export function rewriteUpstreamHeaders(
   out['x-forwarded-proto'] = facts.proto;
   out['x-forwarded-host'] = facts.host;
   out['x-real-ip'] = facts.clientAddress;
-  if (plan.preserveHost) {
-    out.host = facts.host;
+  if (plan.preserveHost !== null) {
+    // The client's Host only when it names the application: with one application any Host is
+    // served, and a forged one must not reach the upstream (reset links, caches).
+    out.host = hostnameOf(facts.host) === plan.preserveHost.hostname ? facts.host : plan.preserveHost.authority;
   }
   for (const [name, value] of extraHeaderEntries(plan, decided.identity)) {
     out[name] = value;
@@ -145,6 +156,14 @@ export function rewriteUpstreamHeaders(
     }
   }
   return out;
+}
+
+/** `host[:port]` without its port, lower case (`[::1]:80` → `[::1]`). */
+function hostnameOf(host: string): string {
+  const lower = host.toLowerCase();
+  const close = lower.lastIndexOf(']');
+  const colon = lower.lastIndexOf(':');
+  return colon > close ? lower.slice(0, colon) : lower;
 }
 
 /** The header names a `Connection` field lists (RFC 9110 §7.6.1), lower case. */

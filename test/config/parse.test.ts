@@ -7,6 +7,7 @@ const fixture = (name: string): string => readFileSync(new URL(`fixtures/${name}
 
 const DEFAULT_IDENTITY_REST = {
   allowInsecureHttp: false,
+  tlsVerify: true,
   metadata: null,
   clientSecret: '',
   scopes: ['openid', 'profile', 'email', 'ak_proxy'],
@@ -80,6 +81,7 @@ describe('a full file', () => {
     const identity: IdentityConfig = {
       issuer: 'https://auth.example.com/application/o/portcullis/',
       allowInsecureHttp: false,
+      tlsVerify: true,
       metadata: null,
       clientId: 'portcullis',
       clientSecret: 'client-secret',
@@ -257,6 +259,7 @@ describe('per-application identity', () => {
     expect(config.applications[0]?.identity).toEqual({
       issuer: 'https://auth.example.com/o/default/',
       allowInsecureHttp: false,
+      tlsVerify: true,
       metadata: null,
       clientId: 'a',
       clientSecret: 'top-secret',
@@ -273,6 +276,7 @@ describe('per-application identity', () => {
     expect(config.applications[1]?.identity).toEqual({
       issuer: 'https://auth.example.com/o/default/',
       allowInsecureHttp: false,
+      tlsVerify: true,
       metadata: null,
       clientId: 'default',
       clientSecret: 'top-secret',

@@ -209,6 +209,10 @@ describe('the Host the upstream receives', () => {
       const res = await request(`${preserving.url}/public/host`, { headers: { host: 'app.test:8443' } });
       const seen = JSON.parse(await res.body.text()) as EchoRequest;
       expect(seen.headers.host).toBe('app.test:8443');
+      // One application answers every Host, but a Host that is not its name never reaches the
+      // upstream (a forged Host would poison reset links and caches): externalHost's instead.
+      const forged = await request(`${preserving.url}/public/host`, { headers: { host: 'evil.example' } });
+      expect((JSON.parse(await forged.body.text()) as EchoRequest).headers.host).toBe('app.test');
       // A WebSocket upgrade too.
       const ws = new WebSocket(`${preserving.url.replace('http', 'ws')}/public/ws`, { headers: { host: 'app.test' } });
       const echoed = await new Promise<string>((resolve, reject) => {

@@ -110,4 +110,28 @@ describe('certificates from authentik', () => {
       await stack.close();
     }
   });
+
+  it('serves the others when one provider\'s keypair cannot be had, naming that provider', async () => {
+    const stack = await startOutpostStack();
+    try {
+      await stack.idp.outpost.setProvider(1, { certificateFile: CERT_FILE, keyFile: KEY_FILE });
+      stack.idp.outpost.patchRaw(2, { certificate: 'a5d2e4f0-0000-0000-0000-000000000000' });
+      const outpost = await stack.start();
+      await eventually(async () => {
+        const res = await request(`${outpost.urls.health}/readyz`);
+        await res.body.dump();
+        return res.statusCode === 200;
+      });
+      const logged = outpost.logs().find((line) => line.msg === "a provider's certificate cannot be used; its host is served without it");
+      expect(logged).toMatchObject({ keypair: 'a5d2e4f0-0000-0000-0000-000000000000', providers: [{ pk: '2', name: 'other-provider' }] });
+      const res = await request(`${outpost.urls.tls}/public/z`, { headers: { host: `app.localhost:${stack.port}` }, dispatcher: client('app.localhost') });
+      expect(res.statusCode).toBe(200);
+      await res.body.dump();
+      const other = await request(`http://127.0.0.1:${stack.port}/x`, { headers: { host: `other.localhost:${stack.port}`, 'x-authentik-no-redirect': '1' } });
+      expect(other.statusCode).toBe(401);
+      await other.body.dump();
+    } finally {
+      await stack.close();
+    }
+  });
 });

@@ -211,6 +211,18 @@ describe('a token without kid', () => {
   });
 });
 
+describe('a token without kid while two keys are published (a rotation\'s overlap)', () => {
+  it('is verified by whichever key signed it, and refused when neither did', async () => {
+    const [old, next, forged] = await Promise.all([signingKey('old'), signingKey('new'), signingKey('forged')]);
+    const endpoint = new FakeEndpoint();
+    endpoint.keys = [old.jwk, next.jwk];
+    const cache = cacheOn(endpoint, { now: 1_000_000 });
+    expect(await outcome(verify(cache, await old.sign(false)))).toBe('valid');
+    expect(await outcome(verify(cache, await next.sign(false)))).toBe('valid');
+    expect(await outcome(verify(cache, await forged.sign(false)))).toBe('invalid');
+  });
+});
+
 describe('the first key set', () => {
   it('is an outage when it cannot be fetched, and is fetched again on the next try', async () => {
     const old = await signingKey('old');

@@ -216,10 +216,13 @@ export function sessionStoreContract(harness: StoreHarness): void {
     it('accepts a key once until its time runs out', async () => {
       const store = open();
       const key = unique('once');
+      expect(await store.isClaimed(key)).toBe(false);
       expect(await store.claimOnce(key, SHORT)).toBe(true);
+      expect(await store.isClaimed(key)).toBe(true);
       expect(await store.claimOnce(key, SHORT)).toBe(false);
       expect(await store.claimOnce(unique('other'), SHORT)).toBe(true);
       await harness.pass(PAST_SHORT);
+      expect(await store.isClaimed(key)).toBe(false);
       expect(await store.claimOnce(key, SHORT)).toBe(true);
     });
   });

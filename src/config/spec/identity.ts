@@ -126,6 +126,10 @@ export const identity = object(
       default: false,
       description: 'Accept plain-http IdP URLs on hosts that are not loopback: only where the network to the IdP is trusted.',
     }),
+    tlsVerify: field(boolean(), {
+      default: true,
+      description: 'Verify the IdP\'s TLS certificate. `false` only for a self-signed IdP on a trusted network (authentik mode: `AUTHENTIK_INSECURE`).',
+    }),
     metadata: field(optionalMetadata, {
       default: null,
       defaultText: 'discovered',
