@@ -5,6 +5,7 @@
  * `PCL_AUTHENTIK_UNAVAILABLE` for an outage, `PCL_AUTHENTIK_MALFORMED` for an odd answer).
  */
 
+import { isPlainObject } from '../config/index.js';
 import { Agent, fetch, type Dispatcher } from 'undici';
 import { PortcullisError, type ErrorCode } from '../errors/index.js';
 import { OUTPOST_USER_AGENT } from '../version.js';
@@ -31,7 +32,7 @@ export class AuthentikApi {
   async outpost(): Promise<Outpost> {
     const page = asPage(await this.#get('outposts/instances/'), 'outposts/instances/');
     const first = page.results[0];
-    if (!isRecord(first) || typeof first.pk !== 'string' || typeof first.name !== 'string') {
+    if (!isPlainObject(first) || typeof first.pk !== 'string' || typeof first.name !== 'string') {
       throw malformed(page.results.length === 0 ? 'no outpost belongs to this token' : 'the outpost has no pk or name');
     }
     const interval = typeof first.refresh_interval_s === 'number' ? first.refresh_interval_s : 0;
@@ -50,7 +51,7 @@ export class AuthentikApi {
       const path = `outposts/proxy/?page=${page}&page_size=${PAGE_SIZE}`;
       const body = asPage(await this.#get(path), path);
       for (const item of body.results) {
-        if (isRecord(item)) providers.push(item);
+        if (isPlainObject(item)) providers.push(item);
       }
       page = body.pagination.next;
     }
@@ -70,7 +71,7 @@ export class AuthentikApi {
 
   async #pem(path: string): Promise<string> {
     const body = await this.#get(path);
-    if (!isRecord(body) || typeof body.data !== 'string') throw malformed(`${path} has no "data"`);
+    if (!isPlainObject(body) || typeof body.data !== 'string') throw malformed(`${path} has no "data"`);
     return body.data;
   }
 
@@ -109,13 +110,9 @@ export class AuthentikApi {
 }
 
 function asPage(body: unknown, path: string): Page {
-  if (!isRecord(body) || !Array.isArray(body.results) || !isRecord(body.pagination)) throw malformed(`${path} is not a page of results`);
+  if (!isPlainObject(body) || !Array.isArray(body.results) || !isPlainObject(body.pagination)) throw malformed(`${path} is not a page of results`);
   const next = body.pagination.next;
   return { results: body.results, pagination: { next: typeof next === 'number' && Number.isSafeInteger(next) && next > 0 ? next : 0 } };
-}
-
-export function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function failure(code: ErrorCode, message: string, cause?: unknown): PortcullisError {

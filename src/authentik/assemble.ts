@@ -7,10 +7,9 @@
  */
 
 import { hkdfSync } from 'node:crypto';
-import { validateConfig, type Config, type ConfigDocument } from '../config/index.js';
+import { isPlainObject, validateConfig, type Config, type ConfigDocument } from '../config/index.js';
 import { ValidationError, type ValidationProblem } from '../errors/index.js';
 import type { CertificateKeypair, Outpost, ProxyOutpostConfig } from './api-types.js';
-import { isRecord } from './api-client.js';
 import { authentikFieldOf, mapProvider, type MappedProvider } from './mapping.js';
 import { DEFAULT_LISTEN, type AuthentikSettings } from './settings.js';
 
@@ -83,7 +82,7 @@ export function localSettingsConfig(settings: AuthentikSettings, local: ConfigDo
  * every replica of the outpost signs the same cookies.
  */
 function topLevel(input: AssembleInput): Record<string, unknown> {
-  const file = isRecord(input.local?.raw) ? input.local.raw : {};
+  const file = isPlainObject(input.local?.raw) ? input.local.raw : {};
   const { listen } = input.settings;
   return {
     ...file,
@@ -97,7 +96,7 @@ function topLevel(input: AssembleInput): Record<string, unknown> {
 
 /** The file's certificates, then each served provider's keypair (once per keypair), inline. */
 function tlsOf(top: Record<string, unknown>, served: readonly MappedProvider[], keypairs: ReadonlyMap<string, CertificateKeypair> | undefined): unknown {
-  const file = isRecord(top.tls) ? top.tls : {};
+  const file = isPlainObject(top.tls) ? top.tls : {};
   const own = Array.isArray(file.certificates) ? (file.certificates as unknown[]) : [];
   const ids = [...new Set(served.map((p) => p.certificate).filter((id): id is string => id !== null))];
   const fetched = ids.flatMap((id) => {
@@ -141,7 +140,7 @@ function clash(taken: ReadonlySet<string>, mapped: MappedProvider): SkippedProvi
 }
 
 function remember(taken: Set<string>, application: unknown): void {
-  if (!isRecord(application)) return;
+  if (!isPlainObject(application)) return;
   if (typeof application.name === 'string') taken.add(`name:${application.name}`);
   const host = hostOf(application.externalHost);
   if (host !== null) taken.add(`host:${host}`);

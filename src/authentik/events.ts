@@ -7,9 +7,9 @@
  * 3 provider-specific (older authentik's logout), 4 session end.
  */
 
+import { isPlainObject } from '../config/index.js';
 import WebSocket from 'ws';
 import { OUTPOST_USER_AGENT, VERSION } from '../version.js';
-import { isRecord } from './api-client.js';
 import type { AuthentikSettings } from './settings.js';
 
 export const INSTRUCTION = { ack: 0, hello: 1, triggerUpdate: 2, providerSpecific: 3, sessionEnd: 4 } as const;
@@ -196,6 +196,6 @@ function parseMessage(text: string | null): Message | null {
   } catch {
     return null;
   }
-  if (!isRecord(value) || typeof value.instruction !== 'number') return null;
-  return { instruction: value.instruction, args: isRecord(value.args) ? value.args : {} };
+  if (!isPlainObject(value) || typeof value.instruction !== 'number') return null;
+  return { instruction: value.instruction, args: isPlainObject(value.args) ? value.args : {} };
 }

@@ -4,8 +4,8 @@
  * application in YAML, and a problem is reported under the authentik field it came from.
  */
 
+import { isPlainObject } from '../config/index.js';
 import type { ProxyOutpostConfig } from './api-types.js';
-import { isRecord } from './api-client.js';
 
 export interface MappedProvider {
   readonly pk: string;
@@ -43,7 +43,7 @@ const BROWSER_ENDPOINTS = new Set(['authorization_endpoint', 'end_session_endpoi
 
 export function mapProvider(provider: ProxyOutpostConfig, options: MappingOptions): MappedProvider {
   const mode = provider.mode ?? 'proxy';
-  const oidc = isRecord(provider.oidc_configuration) ? provider.oidc_configuration : {};
+  const oidc = isPlainObject(provider.oidc_configuration) ? provider.oidc_configuration : {};
   const application: Record<string, unknown> = {
     name: provider.assigned_application_slug,
     slug: provider.assigned_application_slug,

@@ -14,3 +14,4 @@ export { parseCidr, type CidrResult } from './schema/ip.js';
 /** A value as problem messages show it: JSON, shortened. Never for secrets. */
 export { show as showValue } from './schema/problems.js';
 export { extraHeaderProblem } from './spec/headers.js';
+export { isPlainObject } from './schema/plain.js';

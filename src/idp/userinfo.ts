@@ -9,12 +9,11 @@
  * HTML) makes the verdict `unavailable`, never an identity with empty groups.
  */
 
-import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { isPortcullisError } from '../errors/index.js';
 import { defaultAlgorithms } from './access-token.js';
 import type { IdentityProvider } from './provider.js';
-import { verifyWithKeySet } from './signed-jwt.js';
+import { verifyIssuedJwt } from './signed-jwt.js';
 import { invalid, unavailable, type Verdict } from './verdict.js';
 
 export type Claims = Readonly<Record<string, unknown>>;
@@ -118,34 +117,22 @@ async function readUserinfo(provider: IdentityProvider, response: Response): Pro
  * checked against the same key cache as ID tokens (HS* with the client secret, Core §10.1).
  */
 async function verifySignedUserinfo(provider: IdentityProvider, jwt: string): Promise<Verdict<Claims>> {
+  let advertised: string[] | undefined;
   try {
     const metadata = (await provider.configuration()).serverMetadata();
-    const secret = provider.identity.clientSecret;
-    const advertised = metadata.userinfo_signing_alg_values_supported ?? metadata.id_token_signing_alg_values_supported;
-    const options = {
-      issuer: provider.issuer,
-      audience: provider.clientId,
-      algorithms: defaultAlgorithms(advertised, secret),
-      requiredClaims: ['iss', 'aud', 'sub'],
-      clockTolerance: 30,
-    };
-    const { alg } = decodeProtectedHeader(jwt);
-    let payload: JWTPayload;
-    if (typeof alg === 'string' && alg.startsWith('HS')) {
-      payload = (await jwtVerify(jwt, new TextEncoder().encode(secret), options)).payload;
-    } else {
-      payload = await verifyWithKeySet(jwt, await provider.jwks(), options);
-    }
-    return { ok: true, value: payload };
+    advertised = metadata.userinfo_signing_alg_values_supported ?? metadata.id_token_signing_alg_values_supported;
   } catch (error) {
-    if (isPortcullisError(error, 'PCL_IDP_UNAVAILABLE') || isPortcullisError(error, 'PCL_IDP_DISCOVERY')) {
-      return unavailable(error.message);
-    }
-    if (error instanceof errors.JOSEError || error instanceof TypeError) {
-      return invalid(`the signed UserInfo did not verify: ${error.message}`);
-    }
+    if (isPortcullisError(error, 'PCL_IDP_DISCOVERY')) return unavailable(error.message);
     throw error;
   }
+  const options = {
+    issuer: provider.issuer,
+    audience: provider.clientId,
+    algorithms: defaultAlgorithms(advertised, provider.identity.clientSecret),
+    requiredClaims: ['iss', 'aud', 'sub'],
+    clockTolerance: 30,
+  };
+  return verifyIssuedJwt(provider, jwt, options, 'the signed UserInfo');
 }
 
 /**

@@ -24,6 +24,14 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
+/** JSON log lines, one object each. */
+export function parseLogLines(text: string): Record<string, unknown>[] {
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
 export function configFromYaml(yaml: string, env: Record<string, string> = {}): Config {
   return parseConfig(yaml, { source: 'test.yaml', env: { PORTCULLIS_SECRET: TEST_SECRET, ...env }, baseDir: process.cwd() });
 }
@@ -49,11 +57,7 @@ export async function startGateway(yaml: string, env: Record<string, string> = {
     gateway,
     config,
     rawLogs: () => text,
-    logs: () =>
-      text
-        .split('\n')
-        .filter((line) => line.trim() !== '')
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    logs: () => parseLogLines(text),
     close: () => gateway.close(),
   };
 }

@@ -13,6 +13,7 @@ import { loadUsersFile, startDevIdp, type DevIdp, type DevOutpostProvider } from
 import { createLogger } from '../../src/observability/index.js';
 import { startAuthentikOutpost, type AuthentikOutpost } from '../../src/run.js';
 import { USERS_FILE } from './auth-stack.js';
+import { parseLogLines } from './gateway.js';
 import { spawnGateway, type GatewayProcess } from './gateway-process.js';
 import { freePort } from './wait.js';
 
@@ -131,11 +132,7 @@ export async function startOutpostStack(options: { providers?: (port: number, up
       return {
         ...outpost,
         rawLogs: () => text,
-        logs: () =>
-          text
-            .split('\n')
-            .filter((line) => line.trim() !== '')
-            .map((line) => JSON.parse(line) as Record<string, unknown>),
+        logs: () => parseLogLines(text),
       };
     },
     async spawn(extra = {}) {
