@@ -12,6 +12,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cookieNameFor } from '../../src/config/index.js';
 import { DomainBrowser, type Step } from '../support/domain-browser.js';
+import { formAction } from '../support/http-browser.js';
 import { rawRequest } from '../support/raw-http.js';
 import { describeNeeding } from '../support/real-parts.js';
 import type { RunningProxy } from '../support/reverse-proxies.js';
@@ -105,6 +106,39 @@ export function proxySuite(proxy: ProxyUnderTest, missing: string | null): void 
       // Signed in: the next page is decided from the session cookie alone.
       const again = await upstreamOf(await browser.visit(`${single()}/other`));
       expect(again.headers['x-authentik-username']).toBe('alice');
+    });
+
+    // Caddy returns the decision's non-2xx answer to the client as it is; nginx's auth_request
+    // takes only 2xx, 401 and 403, so behind nginx the callback stays on its own path.
+    it.runIf(proxy.name === 'caddy')('answers authentik\'s callback signature on any path itself: session cookie, then the page', async () => {
+      const browser = new DomainBrowser();
+      const page = `${single()}/reports?y=2`;
+      const first = await browser.visit(page);
+      let next = first.location ?? '';
+      let pending: Parameters<DomainBrowser['visit']>[1] = {};
+      let submitted = false;
+      let callback: string | null = null;
+      for (let hop = 0; hop < 15 && callback === null; hop += 1) {
+        const step = await browser.visit(next, pending);
+        pending = {};
+        if (step.status >= 300 && step.status < 400 && step.location !== null) {
+          if (step.location.startsWith(`${single()}/outpost.goauthentik.io/callback`)) callback = step.location;
+          else next = step.location;
+          continue;
+        }
+        expect(submitted, `no login form: ${step.status} ${step.url}`).toBe(false);
+        submitted = true;
+        next = formAction(step.body, step.url);
+        pending = { form: ALICE };
+      }
+      expect(callback).not.toBeNull();
+      // The same parameters on an application path: the proxy asks the decision, which completes the login.
+      const answered = await browser.visit(`${single()}/landing${new URL(callback ?? '').search}`);
+      expect(answered.status, `${answered.status} ${answered.body.slice(0, 200)}`).toBe(302);
+      expect(answered.location).toBe(page);
+      expect(answered.setCookies.some((line) => line.startsWith(`${COOKIE}=`))).toBe(true);
+      const upstream = await upstreamOf(await browser.visit(page));
+      expect(upstream.headers['x-authentik-username']).toBe('alice');
     });
 
     it('lets a Basic app-password caller through with its identity, without its credential or spoofed identity headers', async () => {
