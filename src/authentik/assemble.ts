@@ -14,7 +14,7 @@ import { authentikFieldOf, mapProvider, type MappedProvider } from './mapping.js
 import { DEFAULT_LISTEN, type AuthentikSettings } from './settings.js';
 
 export interface SkippedProvider {
-  readonly pk: string;
+  readonly pk: number | string;
   readonly name: string;
   /** The authentik field at fault (`external_host`, `oidc_configuration.jwks_uri`…). */
   readonly field: string;

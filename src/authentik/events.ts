@@ -50,6 +50,8 @@ export class OutpostEvents {
   #attempt = 0;
   #backoffMs: number;
   #lastHeardAt = 0;
+  /** The server said anything on this connection (its silence means something only then). */
+  #heard = false;
   #connected = false;
   #closed = false;
 
@@ -114,11 +116,13 @@ export class OutpostEvents {
     this.#attempt = 0;
     this.#backoffMs = this.#options.initialBackoffMs ?? INITIAL_BACKOFF_MS;
     this.#lastHeardAt = Date.now();
+    this.#heard = false;
     this.#setConnected(true);
     this.#sendHello();
     const interval = this.#options.helloIntervalMs ?? HELLO_INTERVAL_MS;
     this.#hello = setInterval(() => {
-      if (Date.now() - this.#lastHeardAt > interval * SILENT_INTERVALS) {
+      // Only a server that answers (authentik acknowledges every hello) can fall silent.
+      if (this.#heard && Date.now() - this.#lastHeardAt > interval * SILENT_INTERVALS) {
         this.#options.log.warn({ silentMs: Date.now() - this.#lastHeardAt }, 'authentik stopped answering on the websocket; reconnecting');
         this.#socket?.terminate();
         return;
@@ -139,6 +143,7 @@ export class OutpostEvents {
 
   #received(text: string | null): void {
     this.#lastHeardAt = Date.now();
+    this.#heard = true;
     const message = parseMessage(text);
     if (message === null) {
       this.#options.log.warn({ length: text?.length ?? 0 }, 'ignored a malformed message from authentik');

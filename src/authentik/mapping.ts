@@ -8,7 +8,8 @@ import { isPlainObject } from '../config/index.js';
 import type { ProxyOutpostConfig } from './api-types.js';
 
 export interface MappedProvider {
-  readonly pk: string;
+  /** As authentik gives it (a number), for logs that name the provider. */
+  readonly pk: number | string;
   readonly name: string;
   /** One entry of `applications`, in the configuration file's shape. */
   readonly application: Record<string, unknown>;
@@ -83,7 +84,7 @@ export function mapProvider(provider: ProxyOutpostConfig, options: MappingOption
     application.sessionLifetime = lifetime;
   }
   return {
-    pk: String(provider.pk ?? '?'),
+    pk: typeof provider.pk === 'number' || typeof provider.pk === 'string' ? provider.pk : '?',
     name: typeof provider.name === 'string' ? provider.name : '?',
     application,
     certificate: typeof provider.certificate === 'string' && provider.certificate !== '' ? provider.certificate : null,

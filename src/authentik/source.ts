@@ -182,7 +182,7 @@ export class AuthentikSource {
           return;
         }
         // One bad keypair costs its hosts their certificate, never the whole configuration.
-        const users = providers.filter((p) => p.certificate === id).map((p) => ({ pk: String(p.pk ?? '?'), name: typeof p.name === 'string' ? p.name : '?' }));
+        const users = providers.filter((p) => p.certificate === id).map((p) => ({ pk: p.pk ?? '?', name: typeof p.name === 'string' ? p.name : '?' }));
         this.#options.log.error({ keypair: id, providers: users, field: 'certificate', problem }, 'a provider\'s certificate cannot be used; its host is served without it');
       }),
     );

@@ -81,14 +81,15 @@ export function prepareUpstreamPlan(
 }
 
 /**
- * The extra headers an allowed request carries besides the identity headers: (with an identity)
- * those of its `additionalHeaders` attribute, then the static `additionalHeaders`, which win:
- * a user's attribute never replaces what the operator set.
+ * The extra headers an allowed request carries besides the identity headers: the static
+ * `additionalHeaders`, then (with an identity) those of its `additionalHeaders` attribute, set
+ * after them (DESIGN.md §5), so per-user values (attributes are the IdP admin's to set) refine
+ * the application's defaults.
  */
 export function extraHeaderEntries(plan: UpstreamHeaderPlan, identity: Identity | null): HeaderEntries {
   if (identity === null) return plan.additional;
   const fromAttribute = attributeHeaders(identity, plan.onRefusedHeaders).entries;
-  return fromAttribute.length === 0 ? plan.additional : [...fromAttribute, ...plan.additional];
+  return fromAttribute.length === 0 ? plan.additional : [...plan.additional, ...fromAttribute];
 }
 
 /**

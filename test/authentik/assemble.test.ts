@@ -140,7 +140,7 @@ describe('a provider with an invalid field', () => {
     const { config, skipped } = assemble([provider(1, 'good'), provider(7, 'bad', overrides), provider(3, 'other')]);
     expect(config.applications.map((app) => app.name)).toEqual(['good', 'other']);
     expect(skipped).toHaveLength(1);
-    expect(skipped[0]).toMatchObject({ pk: '7', name: 'bad-provider', field });
+    expect(skipped[0]).toMatchObject({ pk: 7, name: 'bad-provider', field });
     expect(skipped[0]?.problem).not.toBe('');
   });
 
@@ -154,8 +154,8 @@ describe('a provider with an invalid field', () => {
     const { config, skipped } = assemble([provider(1, 'a'), provider(2, 'a', { external_host: 'https://other.example.com' }), provider(3, 'b', { external_host: 'https://a.example.com' })]);
     expect(config.applications.map((app) => app.name)).toEqual(['a']);
     expect(skipped.map((s) => [s.pk, s.field])).toEqual([
-      ['2', 'assigned_application_slug'],
-      ['3', 'external_host'],
+      [2, 'assigned_application_slug'],
+      [3, 'external_host'],
     ]);
   });
 });

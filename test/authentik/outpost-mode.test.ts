@@ -155,7 +155,7 @@ describe('providers as applications', () => {
       const running = await started();
       await configured(running);
       const skipped = running.logs().find((line) => line.msg === 'authentik provider skipped: a field does not validate');
-      expect(skipped).toMatchObject({ pk: '2', name: 'other-provider', field: 'external_host' });
+      expect(skipped).toMatchObject({ pk: 2, name: 'other-provider', field: 'external_host' });
       expect((await get('app', '/public/x')).status).toBe(200);
     } finally {
       stack.idp.outpost.removeProvider(2);

@@ -123,7 +123,7 @@ describe('certificates from authentik', () => {
         return res.statusCode === 200;
       });
       const logged = outpost.logs().find((line) => line.msg === "a provider's certificate cannot be used; its host is served without it");
-      expect(logged).toMatchObject({ keypair: 'a5d2e4f0-0000-0000-0000-000000000000', providers: [{ pk: '2', name: 'other-provider' }] });
+      expect(logged).toMatchObject({ keypair: 'a5d2e4f0-0000-0000-0000-000000000000', providers: [{ pk: 2, name: 'other-provider' }] });
       const res = await request(`${outpost.urls.tls}/public/z`, { headers: { host: `app.localhost:${stack.port}` }, dispatcher: client('app.localhost') });
       expect(res.statusCode).toBe(200);
       await res.body.dump();

@@ -78,11 +78,11 @@ async function upstreamHeadersOf(username: string): Promise<Record<string, strin
 }
 
 describe('the additionalHeaders attribute', () => {
-  it('reaches the upstream, the user\'s entries over the group\'s, the static ones over both; numbers as text, non-ASCII encoded', async () => {
+  it('reaches the upstream after the static ones, the user\'s entries over the group\'s; numbers as text, non-ASCII encoded', async () => {
     const headers = await upstreamHeadersOf('tess');
     expect(headers).toMatchObject({
-      // The operator's static X-Team wins over the user's attribute.
-      'x-team': 'static-team',
+      // Set after the static X-Team (DESIGN.md §5): the user's attribute refines the default.
+      'x-team': 'from-user',
       'x-group-only': 'group',
       'x-number': '42',
       'x-unicode': '%C3%A9quipe',
