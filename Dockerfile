@@ -14,6 +14,6 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 COPY --from=build /app/dist ./dist
 COPY policies ./policies
 USER node
-EXPOSE 9000 9300
+EXPOSE 9000 9443 9300
 ENTRYPOINT ["node", "dist/cli.js"]
 CMD ["run", "--config", "/etc/portcullis/portcullis.yaml"]
