@@ -69,7 +69,10 @@ export class SessionRefresher {
       return this.#usable(record) ? { kind: 'ok', record } : { kind: 'gone' };
     }
     const { store } = this.#options;
-    const outcome = await store.withLock(`refresh:${record.id}`, LOCK_TTL_MS, () => this.#refresh(record));
+    // Held for every call a refresh may make (token, keys, UserInfo, keys again) at the IdP
+    // timeout, so it cannot lapse mid-refresh and let another replica spend the same token.
+    const lockMs = Math.max(LOCK_TTL_MS, 5 * this.#options.provider.timeoutMs);
+    const outcome = await store.withLock(`refresh:${record.id}`, lockMs, () => this.#refresh(record));
     if (outcome !== LOCK_BUSY) {
       return outcome;
     }

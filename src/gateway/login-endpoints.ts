@@ -93,8 +93,10 @@ export async function finishLoginWith(request: FastifyRequest, reply: FastifyRep
   const clear = loginCookie === null ? [] : [serializeExpiredCookie(loginCookie, login.sessions.cookieScope)];
   const error = params.get('error');
   if (error !== null) {
-    const description = params.get('error_description');
-    return loginFailed(reply, context, `The identity provider did not sign you in (${error}${description ? `: ${description}` : ''}).`, clear);
+    // Anyone can send a browser here with any text: only a well-formed error code is shown
+    // (RFC 6749 §4.1.2.1), never error_description, which would put their words on this origin.
+    const code = /^[\x20-\x21\x23-\x5b\x5d-\x7e]{1,64}$/.test(error) ? error : 'error';
+    return loginFailed(reply, context, `The identity provider did not sign you in (${code}).`, clear);
   }
   const sealed = loginCookie === null ? undefined : readCookie(request.headers.cookie, loginCookie);
   const started = sealed === undefined ? null : login.loginState.open(context.app.name, state, sealed, login.now());
@@ -231,7 +233,7 @@ export async function backchannelLogout(request: FastifyRequest, reply: FastifyR
     // §2.6 step 8: a jti seen before (by any replica) is a replay; it is remembered until exp.
     const jtiKey = `logout-jti:${createHash('sha256').update(`${issuer}\n${jti}`).digest('base64url')}`;
     const ttlMs = Math.max(1_000, expiresAt - login.now() + LOGOUT_TOKEN_CLOCK_TOLERANCE_MS);
-    if (!(await login.store.claimOnce(jtiKey, ttlMs))) {
+    if (await login.store.isClaimed(jtiKey)) {
       request.log.warn({ app: context.app.name }, 'back-channel logout token replayed');
       return reply.code(400).type('application/json').send({ error: 'invalid_request', error_description: 'the logout token was already used' });
     }
@@ -241,6 +243,9 @@ export async function backchannelLogout(request: FastifyRequest, reply: FastifyR
       sid !== undefined
         ? await login.store.deleteForSid(sid, sub === undefined ? { issuer } : { issuer, sub })
         : await login.store.deleteForUser(context.app.name, sub ?? '');
+    // Claimed only once the sessions are gone: a store failure before that is a 503 the IdP
+    // retries, and the retry must not be taken for a replay. Ending sessions again is harmless.
+    await login.store.claimOnce(jtiKey, ttlMs);
     request.log.info({ app: context.app.name, ended, by: sid !== undefined ? 'sid' : 'sub' }, 'back-channel logout');
   } catch (error) {
     if (isSessionStoreUnavailable(error)) {

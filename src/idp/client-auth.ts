@@ -111,11 +111,16 @@ export async function clientAuthentication(
       const pkcs8 = key.key.export({ type: 'pkcs8', format: 'pem' }).toString();
       const signingKey = await importPKCS8(pkcs8, key.alg);
       const alg = assertionAlgorithm(key.alg, signingAlgorithms);
-      return oauth.PrivateKeyJwt(key.kid === '' ? signingKey : { key: signingKey, kid: key.kid }, {
-        [oauth.modifyAssertion]: (header) => {
-          header.alg = alg;
-        },
-      });
+      const signer = key.kid === '' ? signingKey : { key: signingKey, kid: key.kid };
+      // OpenID Connect Core §9: the assertion's audience SHOULD be the token endpoint (some IdPs
+      // accept nothing else); RFC 7523 also lets the issuer name the server.
+      return (as, client, body, headers) =>
+        oauth.PrivateKeyJwt(signer, {
+          [oauth.modifyAssertion]: (header, payload) => {
+            header.alg = alg;
+            if (as.token_endpoint !== undefined) payload.aud = as.token_endpoint;
+          },
+        })(as, client, body, headers);
     }
   }
 }

@@ -165,6 +165,8 @@ export class IdpDirectory {
  * decides, from `claims` and `userinfo`, whether a login needs UserInfo.
  */
 function registrationKey(identity: IdentityConfig): string {
-  const { issuer, clientId, clientSecret, clientAuth, clientKeyFile, clientKeyId, userinfo, claims, metadata } = identity;
-  return JSON.stringify([issuer, clientId, clientSecret, clientAuth, clientKeyFile, clientKeyId, userinfo, claims, metadata]);
+  const { issuer, clientId, clientSecret, clientAuth, clientKeyFile, clientKeyId, userinfo, claims, metadata, tlsVerify, allowInsecureHttp } = identity;
+  // Everything that changes how this registration talks to its IdP: one application's relaxed
+  // TLS or plain-http opt-in must never carry over to another's.
+  return JSON.stringify([issuer, clientId, clientSecret, clientAuth, clientKeyFile, clientKeyId, userinfo, claims, metadata, tlsVerify, allowInsecureHttp]);
 }

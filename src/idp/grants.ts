@@ -48,6 +48,9 @@ export async function exchangePassword(configuration: oidc.Configuration, reques
 }
 
 export function classifyEndpointError(error: unknown): Verdict<never> {
+  if (error instanceof oidc.WWWAuthenticateChallengeError) {
+    return unavailable(`the identity provider refused this client's authentication (${error.status})`);
+  }
   if (error instanceof oidc.ResponseBodyError) {
     if (error.status >= 400 && error.status < 500 && CREDENTIAL_ERRORS.has(error.error)) {
       return invalid(error.error);

@@ -24,9 +24,14 @@ export class KeySets {
     this.#options = options;
   }
 
-  /** The cache of the key set at `url`, created on first use (with `fetch`, the first asker's). */
-  forUrl(url: string, fetch: Fetch = this.#options.fetch): JwksCache {
-    let cache = this.#byUrl.get(url);
+  /**
+   * The cache of the key set at `url`, created on first use with `fetch`. Askers that do not
+   * verify the IdP's TLS certificate get a cache of their own: keys fetched without verification
+   * never serve one that asked for it.
+   */
+  forUrl(url: string, fetch: Fetch = this.#options.fetch, tlsVerify = true): JwksCache {
+    const key = tlsVerify ? url : `unverified ${url}`;
+    let cache = this.#byUrl.get(key);
     if (cache === undefined) {
       const { timeoutMs, cooldownMs, maxAgeMs, onRefreshError, now } = this.#options;
       cache = new JwksCache({
@@ -38,7 +43,7 @@ export class KeySets {
         ...(onRefreshError === undefined ? {} : { onRefreshError: (error: unknown) => onRefreshError(url, error) }),
         ...(now === undefined ? {} : { now }),
       });
-      this.#byUrl.set(url, cache);
+      this.#byUrl.set(key, cache);
     }
     return cache;
   }

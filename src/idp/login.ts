@@ -11,7 +11,6 @@
 import { decodeJwt } from 'jose';
 import * as oauth from 'oauth4webapi';
 import * as oidc from 'openid-client';
-import { classifyEndpointError } from './grants.js';
 import { verifyIdTokenSignature } from './id-token.js';
 import type { IdentityProvider } from './provider.js';
 import { isPortcullisError } from '../errors/index.js';
@@ -121,7 +120,7 @@ export async function refreshTokens(provider: IdentityProvider, refreshToken: st
   try {
     response = await oidc.refreshTokenGrant(await provider.configuration(), refreshToken);
   } catch (error) {
-    return classifyEndpointError(error);
+    return classifyLoginError(error);
   }
   if (response.id_token !== undefined) {
     const signature = await verifyIdTokenSignature(provider, response.id_token);
@@ -197,24 +196,42 @@ export function endSessionUrl(configuration: oidc.Configuration, request: EndSes
 
 // Codes for an IdP that did not answer properly, as opposed to an answer that failed a
 // check (state, nonce, ID token claims…).
-const OUTAGE_CODES = new Set(['OAUTH_TIMEOUT', 'OAUTH_ABORT', 'OAUTH_RESPONSE_IS_NOT_CONFORM', 'OAUTH_RESPONSE_IS_NOT_JSON']);
+const OUTAGE_CODES = new Set(['OAUTH_TIMEOUT', 'OAUTH_ABORT', 'OAUTH_RESPONSE_IS_NOT_CONFORM', 'OAUTH_RESPONSE_IS_NOT_JSON', 'OAUTH_PARSE_ERROR']);
+// Token-endpoint errors about this client, not the user's grant (RFC 6749 §5.2): configuration.
+const CLIENT_PROBLEMS = new Set(['invalid_client', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope']);
 
+/**
+ * What a failed code exchange or refresh says: `invalid` when the grant itself was refused or
+ * the answer failed a check (state, nonce, ID token claims); `unavailable` when the IdP did not
+ * answer properly or refused this client (a configuration problem): never the user's fault.
+ */
 function classifyLoginError(error: unknown): Verdict<never> {
   if (error instanceof oauth.AuthorizationResponseError) {
     return invalid(`the identity provider answered ${error.error}`);
   }
+  if (error instanceof oauth.WWWAuthenticateChallengeError) {
+    return unavailable(`the token endpoint refused this client's authentication (${error.status})`);
+  }
   if (error instanceof oauth.ResponseBodyError) {
-    return error.status >= 500 ? unavailable(`the token endpoint answered ${error.status}`) : invalid(`the token endpoint refused the code: ${error.error}`);
+    if (error.status >= 500 || CLIENT_PROBLEMS.has(error.error)) {
+      return unavailable(`the token endpoint answered ${error.status} ${error.error}`);
+    }
+    return invalid(`the token endpoint refused the grant: ${error.error}`);
   }
   if (isPortcullisError(error, 'PCL_IDP_DISCOVERY')) {
     return unavailable(error.message);
   }
-  // fetch() rejects with a TypeError when the connection fails, with a DOMException on timeout.
-  if (error instanceof TypeError || (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError'))) {
-    return unavailable(`the identity provider could not be reached: ${error.message}`);
+  // fetch() rejects with a TypeError when the connection fails, with a DOMException on timeout;
+  // a body that stalls surfaces as a parse error caused by one of those.
+  if (isTransportFailure(error) || (error instanceof Error && isTransportFailure(error.cause))) {
+    return unavailable(`the identity provider could not be reached: ${(error as Error).message}`);
   }
   if ((error instanceof oauth.OperationProcessingError || error instanceof oidc.ClientError) && OUTAGE_CODES.has(error.code ?? '')) {
     return unavailable(`the identity provider answered unexpectedly: ${error.message}`);
   }
   return invalid(error instanceof Error ? error.message : String(error));
+}
+
+function isTransportFailure(error: unknown): boolean {
+  return error instanceof TypeError || (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError'));
 }

@@ -109,7 +109,7 @@ export class IdentityProvider {
         throw new PortcullisError('PCL_IDP_DISCOVERY', `${this.issuer} advertises no jwks_uri`);
       }
     }
-    return this.#options.keySets.forUrl(this.#jwksUri, this.fetch);
+    return this.#options.keySets.forUrl(this.#jwksUri, this.fetch, this.#options.identity.tlsVerify);
   }
 
   /**

@@ -83,10 +83,15 @@ export async function fetchUserinfo(provider: IdentityProvider, accessToken: str
 }
 
 async function readUserinfo(provider: IdentityProvider, response: Response): Promise<Verdict<Claims>> {
-  if (response.status === 401 || response.status === 403) {
+  if (response.status === 401) {
     await response.body?.cancel();
     // The IdP refuses the token it has just issued: revoked, or the user was disabled meanwhile.
-    return invalid(`the UserInfo endpoint refused the access token (${response.status})`);
+    return invalid('the UserInfo endpoint refused the access token (401)');
+  }
+  if (response.status === 403) {
+    await response.body?.cancel();
+    // insufficient_scope (RFC 6750 §3.1): the scopes configured, not the user; sessions stay.
+    return unavailable('the UserInfo endpoint refused the access token\'s scope (403)');
   }
   const type = (response.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (response.status !== 200) {

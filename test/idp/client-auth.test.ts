@@ -109,8 +109,9 @@ describe('against the development IdP taking client_secret_basic only', () => {
     const gw = await stack.gateway('post', `clientId: ${PORTCULLIS.id}\nclientSecret: ${PORTCULLIS.secret}\nclientAuth: client_secret_post`);
     const answer = await basicRequest(stack, 'post');
     expect(answer.status).toBe(503);
+    // At the login too: the IdP refused this client, a configuration problem, not the user's.
     const { callback } = await loginAlice(stack.origin('post'));
-    expect(callback?.status).toBe(400);
+    expect(callback?.status).toBe(503);
     await gw.close();
   });
 });

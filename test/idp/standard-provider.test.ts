@@ -115,11 +115,11 @@ describe('a standard OpenID provider (oidc-provider, independently configured)',
     expect(std.gateway.idps.forApplication('std').clientAuthMethod).toBe('client_secret_basic');
   });
 
-  it('fails the login (400, no session) when told to use client_secret_post, which the provider refuses', async () => {
+  it('fails the login (503: a configuration problem, no session) when told to use client_secret_post, which the provider refuses', async () => {
     const post = await stack.gateway(`${STD}\nclientAuth: client_secret_post`, 'post');
     try {
       const { callback } = await login(stack.origin('post'));
-      expect(callback?.status).toBe(400);
+      expect(callback?.status).toBe(503);
       expect(callback?.setCookies.some((line) => line.startsWith('authentik_proxy_') && !line.includes('_login_') && !/max-age=0/i.test(line))).toBe(false);
       expect(stack.idp.clientAuthSeen().at(-1)).toBe('body');
     } finally {

@@ -135,7 +135,7 @@ describe('the login callback', () => {
     await expectRefused(browser, () => browser.request(url.href));
   });
 
-  it('shows an IdP error as a 400 page with the description escaped, without a redirect loop', async () => {
+  it('shows an IdP error as a 400 page naming the error code only, without a redirect loop', async () => {
     const browser = stack.browser();
     const login = await stack.authorize(browser, 'alice');
     const state = new URL(login.callbackUrl).searchParams.get('state') ?? '';
@@ -144,7 +144,8 @@ describe('the login callback', () => {
     const hop = await expectRefused(browser, () => browser.request(`${origin}${RESERVED}/callback?X-authentik-auth-callback=true&${query}`));
     expect(hop.body).not.toContain('<script>');
     expect(hop.body).toContain('access_denied');
-    expect(hop.body).toContain('&lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt; &amp; &#39;more&#39;');
+    // error_description is whatever text whoever sent the browser here chose: never shown.
+    expect(hop.body).not.toContain('owned');
     // The login cookie of that attempt is cleared.
     expect(setCookiesNamed(hop, login.loginCookie.name)[0]?.expired).toBe(true);
   });
