@@ -7,7 +7,7 @@ import type { ApplicationConfig } from '../config/index.js';
 import { basicChallenge, bearerChallenge, type Authenticator, type Identity } from '../auth/index.js';
 import { compileSkipPaths, type ApplicationPolicy, type SkipPathMatcher } from '../policy/index.js';
 import { prepareUpstreamPlan, type OutpostMeta, type RefusedHeader, type UpstreamHeaderPlan } from '../upstream/index.js';
-import type { LoginRuntime } from './login-runtime.js';
+import type { LoginRuntime } from './login/index.js';
 
 export interface PreparedApplication {
   readonly config: ApplicationConfig;

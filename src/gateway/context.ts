@@ -4,7 +4,7 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RawServerBase, RequestGenericInterface, RouteGenericInterface } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { normalizePath } from '../policy/index.js';
 import type { PreparedApplication } from './application.js';
 import { headerLines } from './header-lines.js';
@@ -12,6 +12,7 @@ import type { HostRouter } from './host-router.js';
 import { parseAbsoluteTarget } from './request-target.js';
 import type { Identity } from '../auth/index.js';
 import type { OutcomeKind } from './outcome.js';
+import type { AnyRequest } from './plugin-types.js';
 import type { ErrorBody } from './pages.js';
 import { sendError } from './render.js';
 
@@ -48,9 +49,7 @@ declare module 'fastify' {
   }
 }
 
-/** Request and reply types as plugins (http-proxy, reply-from) hand them over. */
-export type AnyRequest = FastifyRequest<RequestGenericInterface, RawServerBase>;
-export type AnyReply = FastifyReply<RouteGenericInterface, RawServerBase>;
+export type { AnyReply, AnyRequest } from './plugin-types.js';
 
 const MAX_HOST_IN_MESSAGE = 100;
 const PING_PATH = '/outpost.goauthentik.io/ping';

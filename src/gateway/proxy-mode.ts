@@ -14,11 +14,10 @@ import { rewriteResponseHeaders, rewriteUpstreamHeaders, type ForwardingFacts, t
 import type { PreparedApplication } from './application.js';
 import { contextOf, type AnyReply, type AnyRequest, type RequestContext } from './context.js';
 import { decide } from './decide.js';
-import { finishLogin, signOut } from './login-endpoints.js';
+import { finishLogin, signatureOf, signOut } from './login/index.js';
 import { renderOutcome, sendError } from './render.js';
 import { factsFromRequest } from './request-facts.js';
 import { notFound, RESERVED_PREFIX } from './reserved.js';
-import { signatureOf } from './signatures.js';
 import type { TrustFunction } from './trust.js';
 
 export interface ProxyModeOptions {

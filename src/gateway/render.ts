@@ -3,7 +3,7 @@
  * renderer follows). Browsers get HTML, API clients JSON.
  */
 
-import type { AnyReply } from './context.js';
+import type { AnyReply } from './plugin-types.js';
 import type { Outcome } from './outcome.js';
 import { htmlPage, jsonBody, type ErrorBody } from './pages.js';
 

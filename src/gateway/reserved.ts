@@ -6,12 +6,8 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { contextOf } from './context.js';
-import { forwardAuthEndpoints } from './forward-auth.js';
-import { caddyFlavour } from './forward-caddy.js';
-import { envoyFlavour } from './forward-envoy.js';
-import { nginxFlavour } from './forward-nginx.js';
-import { traefikFlavour } from './forward-traefik.js';
-import { backchannelLogout, finishLogin, signOut, startLogin } from './login-endpoints.js';
+import { caddyFlavour, envoyFlavour, forwardAuthEndpoints, nginxFlavour, traefikFlavour } from './forward/index.js';
+import { backchannelLogout, finishLogin, signOut, startLogin } from './login/index.js';
 import { sendError } from './render.js';
 import type { TrustFunction } from './trust.js';
 

@@ -12,7 +12,7 @@ import type { PolicyWatcher } from '../policy/index.js';
 import type { OutpostMeta } from '../upstream/index.js';
 import { OUTPOST_USER_AGENT } from '../version.js';
 import { CALLBACK_PATH, prepareApplication, type PreparedApplication } from './application.js';
-import type { LoginRuntime } from './login-runtime.js';
+import type { LoginRuntime } from './login/index.js';
 import { redirectScopeOf } from './redirect.js';
 
 /** Seconds an API client is asked to wait after an IdP outage answered its request. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allOf, optionalHeader, parseAbsoluteUrl, parseHost, parseMethod, parseProto, parseRequestTarget, requiredHeader, singleValue } from '../../src/gateway/forward-original.js';
+import { allOf, optionalHeader, parseAbsoluteUrl, parseHost, parseMethod, parseProto, parseRequestTarget, requiredHeader, singleValue } from '../../src/gateway/forward/original.js';
 
 describe('reading the original request from forwarded headers', () => {
   it.each([

@@ -3,22 +3,21 @@
  * flavour is an adapter of a few lines: where its proxy puts the original request, and what
  * the proxy can relay (`ForwardRendering`). Everything else is here, once: the original
  * request is checked against the application, decided by the same `decide()` as proxy mode,
- * and the outcome rendered by forward-render.ts.
+ * and the outcome rendered by render.ts.
  */
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { normalizePath } from '../policy/index.js';
-import type { PreparedApplication } from './application.js';
-import { contextOf, type RequestContext } from './context.js';
-import { decide } from './decide.js';
-import type { OriginalRequest, Parsed } from './forward-original.js';
-import { renderForward, renderForwardFailure, safeStatus, type ForwardRendering } from './forward-render.js';
-import { peerTrust, type PeerTrust } from './forward-trust.js';
-import { finishLoginWith, signOut } from './login-endpoints.js';
-import type { Outcome } from './outcome.js';
-import { forwardFactsFromRequest } from './request-facts.js';
-import { signatureOf } from './signatures.js';
-import type { TrustFunction } from './trust.js';
+import { normalizePath } from '../../policy/index.js';
+import type { PreparedApplication } from '../application.js';
+import { contextOf, type RequestContext } from '../context.js';
+import { decide } from '../decide.js';
+import type { OriginalRequest, Parsed } from './original.js';
+import { renderForward, renderForwardFailure, safeStatus, type ForwardRendering } from './render.js';
+import { peerTrust, type PeerTrust } from './trust.js';
+import { finishLoginWith, signatureOf, signOut } from '../login/index.js';
+import type { Outcome } from '../outcome.js';
+import { forwardFactsFromRequest } from '../request-facts.js';
+import type { TrustFunction } from '../trust.js';
 
 export interface ForwardFlavour {
   readonly name: string;

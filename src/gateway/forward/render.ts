@@ -18,12 +18,12 @@
  * snippet turns any 401 with `Retry-After` into a 503 with it.
  */
 
-import { extraHeaderEntries, IDENTITY_HEADER_NAMES, identityHeaderEntries, upstreamBasicAuthorization } from '../upstream/index.js';
-import type { Identity } from '../auth/index.js';
-import type { PreparedApplication } from './application.js';
-import type { AnyReply } from './context.js';
-import type { Outcome } from './outcome.js';
-import { renderOutcome, sendError, THROTTLED_MESSAGE, type RenderedOutcome } from './render.js';
+import { extraHeaderEntries, IDENTITY_HEADER_NAMES, identityHeaderEntries, upstreamBasicAuthorization } from '../../upstream/index.js';
+import type { Identity } from '../../auth/index.js';
+import type { PreparedApplication } from '../application.js';
+import type { AnyReply } from '../context.js';
+import type { Outcome } from '../outcome.js';
+import { renderOutcome, sendError, THROTTLED_MESSAGE, type RenderedOutcome } from '../render.js';
 
 export interface ForwardRendering {
   /**

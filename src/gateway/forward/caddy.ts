@@ -7,8 +7,8 @@
  * @see https://caddyserver.com/docs/caddyfile/directives/forward_auth
  */
 
-import type { ForwardFlavour } from './forward-auth.js';
-import { forwardedOriginal, traefikFlavour } from './forward-traefik.js';
+import type { ForwardFlavour } from './endpoints.js';
+import { forwardedOriginal, traefikFlavour } from './traefik.js';
 
 export const caddyFlavour: ForwardFlavour = {
   name: 'caddy',

@@ -7,13 +7,13 @@
 
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { identityFromClaims } from '../auth/index.js';
-import { authorizationUrl, endSessionUrl, exchangeCode, LOGOUT_TOKEN_CLOCK_TOLERANCE_MS, newLoginSecrets, verifyLogoutToken } from '../idp/index.js';
-import { decodeSessionCookie, isSessionStoreUnavailable, LOGIN_STATE_MAX_AGE_MS, readCookie, serializeCookie, serializeExpiredCookie } from '../sessions/index.js';
-import { contextOf, type RequestContext } from './context.js';
-import { htmlPage } from './pages.js';
-import { validateRedirect } from './redirect.js';
-import { sendError } from './render.js';
+import { identityFromClaims } from '../../auth/index.js';
+import { authorizationUrl, endSessionUrl, exchangeCode, LOGOUT_TOKEN_CLOCK_TOLERANCE_MS, newLoginSecrets, verifyLogoutToken } from '../../idp/index.js';
+import { decodeSessionCookie, isSessionStoreUnavailable, LOGIN_STATE_MAX_AGE_MS, readCookie, serializeCookie, serializeExpiredCookie } from '../../sessions/index.js';
+import { contextOf, type RequestContext } from '../context.js';
+import { htmlPage } from '../pages.js';
+import { validateRedirect } from '../redirect.js';
+import { sendError } from '../render.js';
 
 const LOGIN_COOKIE_MAX_AGE_SECONDS = 600;
 const RETRY_AFTER_SECONDS = '5';

@@ -3,11 +3,11 @@
  * application need, prepared at start-up.
  */
 
-import type { SessionIssuer } from '../auth/index.js';
-import type { IdentityConfig } from '../config/index.js';
-import type { IdentityProvider } from '../idp/index.js';
-import type { LoginStateCodec, SessionStore } from '../sessions/index.js';
-import type { RedirectScope } from './redirect.js';
+import type { SessionIssuer } from '../../auth/index.js';
+import type { IdentityConfig } from '../../config/index.js';
+import type { IdentityProvider } from '../../idp/index.js';
+import type { LoginStateCodec, SessionStore } from '../../sessions/index.js';
+import type { RedirectScope } from '../redirect.js';
 
 export interface LoginRuntime {
   readonly provider: IdentityProvider;

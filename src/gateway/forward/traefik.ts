@@ -8,9 +8,9 @@
  */
 
 import type { FastifyRequest } from 'fastify';
-import type { ForwardFlavour } from './forward-auth.js';
-import { headerLines } from './header-lines.js';
-import { allOf, ok, optionalHeader, parseHost, parseMethod, parseProto, parseRequestTarget, problem, requiredHeader, type OriginalRequest, type Parsed } from './forward-original.js';
+import type { ForwardFlavour } from './endpoints.js';
+import { headerLines } from '../header-lines.js';
+import { allOf, ok, optionalHeader, parseHost, parseMethod, parseProto, parseRequestTarget, problem, requiredHeader, type OriginalRequest, type Parsed } from './original.js';
 
 /** The X-Forwarded-* contract Traefik and Caddy share. */
 export function forwardedOriginal(request: FastifyRequest, peerTrusted: boolean): Parsed<OriginalRequest> {

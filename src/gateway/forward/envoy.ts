@@ -11,8 +11,8 @@
  * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/filters/http/ext_authz/v3/ext_authz.proto
  */
 
-import type { ForwardFlavour } from './forward-auth.js';
-import { ok, parseHost, parseRequestTarget, problem } from './forward-original.js';
+import type { ForwardFlavour } from './endpoints.js';
+import { ok, parseHost, parseRequestTarget, problem } from './original.js';
 
 export const ENVOY_PATH_PREFIX = '/outpost.goauthentik.io/auth/envoy';
 

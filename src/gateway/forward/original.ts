@@ -8,7 +8,7 @@
  * @see RFC 9110 §5.6.2 (token, for methods), RFC 3986 §3.2.2 (host), §3.3–3.4 (path, query)
  */
 
-import { normalizeHost } from './host-router.js';
+import { normalizeHost } from '../host-router.js';
 
 /** What the proxy's client actually asked for. */
 export interface OriginalRequest {

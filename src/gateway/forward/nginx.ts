@@ -9,9 +9,9 @@
  * @see https://nginx.org/en/docs/http/ngx_http_auth_request_module.html
  */
 
-import type { ForwardFlavour } from './forward-auth.js';
-import { headerLines } from './header-lines.js';
-import { allOf, ok, optionalHeader, parseAbsoluteUrl, parseHost, parseMethod, parseRequestTarget, problem } from './forward-original.js';
+import type { ForwardFlavour } from './endpoints.js';
+import { headerLines } from '../header-lines.js';
+import { allOf, ok, optionalHeader, parseAbsoluteUrl, parseHost, parseMethod, parseRequestTarget, problem } from './original.js';
 
 export const nginxFlavour: ForwardFlavour = {
   name: 'nginx',

@@ -5,7 +5,7 @@
  */
 
 import type { FastifyRequest } from 'fastify';
-import type { TrustFunction } from './trust.js';
+import type { TrustFunction } from '../trust.js';
 
 export type PeerTrust = (request: FastifyRequest) => boolean;
 
