@@ -1,4 +1,4 @@
-/** The configuration reference in README.md, rendered from the schema so the two cannot drift. */
+/** The configuration reference in docs/configuration.md, rendered from the schema so the two cannot drift. */
 
 import type { FieldMap } from './schema/object.js';
 import { root } from './spec/root.js';

@@ -6,7 +6,7 @@ const START = '<!-- config-reference:start -->\n';
 const END = '<!-- config-reference:end -->';
 
 function readmeBlock(): string {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const readme = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
   const start = readme.indexOf(START);
   const end = readme.indexOf(END);
   expect(start).toBeGreaterThanOrEqual(0);
@@ -15,7 +15,7 @@ function readmeBlock(): string {
 }
 
 describe('configuration reference', () => {
-  it('in README.md is exactly what the schema renders (regenerate it from configReferenceMarkdown())', () => {
+  it('in docs/configuration.md is exactly what the schema renders (regenerate it from configReferenceMarkdown())', () => {
     expect(readmeBlock()).toBe(configReferenceMarkdown());
   });
 

@@ -1,8 +1,8 @@
 /**
- * The proxy configuration snippets of the README's "Forward auth" section. They live once, in
- * fixtures/, written for the README's example addresses (Portcullis on 127.0.0.1:9000, the
+ * The proxy configuration snippets of docs/forward-auth.md. They live once, in
+ * fixtures/, written for the documented example addresses (Portcullis on 127.0.0.1:9000, the
  * application on 127.0.0.1:3000, the site app.example.com); the tests run them after
- * replacing exactly those addresses, and readme.test.ts checks the README quotes them
+ * replacing exactly those addresses, and readme.test.ts checks the document quotes them
  * unchanged. nginx's snippet comes in two parts: the upstream { } blocks of the http { }
  * context, which alone name the addresses, and the locations of the site's server { }.
  */

@@ -1,7 +1,7 @@
 /**
  * A small declarative schema layer: each schema checks one kind of value, reports every problem
  * under its dotted path and returns the typed value or INVALID. Mappings reject unknown keys and
- * carry each key's default and description, so the README reference is generated from them.
+ * carry each key's default and description, so the configuration reference is generated from them.
  */
 
 import type { FieldMap } from './object.js';

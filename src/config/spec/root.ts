@@ -1,6 +1,6 @@
 /**
  * The Portcullis configuration schema (DESIGN.md §4): every key with its default and a one-line
- * description. The README reference is rendered from this file.
+ * description. The configuration reference (docs/configuration.md) is rendered from this file.
  */
 
 import { list } from '../schema/collections.js';

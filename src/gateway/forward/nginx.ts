@@ -3,7 +3,7 @@
  * original URL comes from `X-Original-URL` (scheme://host/path?query) or `X-Original-URI`
  * (path?query, host from the routing host), the original method from `X-Original-Method`
  * when the snippet sends it. nginx acts on 2xx, 401 and 403 only, so a login is a 401 that
- * names the login URL and an outage a 401 with `Retry-After` (the README snippet turns them
+ * names the login URL and an outage a 401 with `Retry-After` (the documented snippet turns them
  * into a 302 and a 503).
  *
  * @see https://nginx.org/en/docs/http/ngx_http_auth_request_module.html
