@@ -71,6 +71,7 @@ export function validateConfig(raw: unknown, options: ValidateOptions): Config {
     trustedProxies: parsed.trustedProxies,
     log: parsed.log,
     policiesDir: resolve(options.baseDir, parsed.policiesDir),
+    pagesDir: parsed.pagesDir === '' ? '' : resolve(options.baseDir, parsed.pagesDir),
     sessions: parsed.sessions,
     timeouts: parsed.timeouts,
     limits: parsed.limits,

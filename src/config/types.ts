@@ -220,6 +220,8 @@ export interface Config {
   readonly log: LogConfig;
   /** Absolute path. */
   readonly policiesDir: string;
+  /** Absolute path of the page templates' folder; '' for the built-in pages. */
+  readonly pagesDir: string;
   readonly sessions: SessionsConfig;
   readonly timeouts: TimeoutsConfig;
   readonly limits: LimitsConfig;

@@ -8,6 +8,7 @@ import { basicChallenge, bearerChallenge, type Authenticator, type Identity } fr
 import { compileSkipPaths, type ApplicationPolicy, type SkipPathMatcher } from '../policy/index.js';
 import { prepareUpstreamPlan, type OutpostMeta, type RefusedHeader, type UpstreamHeaderPlan } from '../upstream/index.js';
 import type { LoginRuntime } from './login/index.js';
+import { BUILT_IN_PAGES, type PageTemplates } from './pages.js';
 
 export interface PreparedApplication {
   readonly config: ApplicationConfig;
@@ -40,6 +41,8 @@ export interface PreparedApplication {
   readonly startPath: string;
   /** Portcullis's session cookie for this application, removed from what the upstream sees. */
   readonly sessionCookieName: string;
+  /** The pages shown to browsers (built-in, or `pagesDir`'s). */
+  readonly pages: PageTemplates;
   /** The browser login flow's runtime; null only in unit tests that need no endpoints. */
   readonly login: LoginRuntime | null;
 }
@@ -53,10 +56,11 @@ export interface ApplicationDeps {
   readonly sessionCookieName: string;
   readonly policy: ApplicationPolicy;
   readonly login?: LoginRuntime;
+  readonly pages?: PageTemplates;
   readonly onRefusedHeaders?: (identity: Identity, refused: readonly RefusedHeader[]) => void;
 }
 
-export function prepareApplication(config: ApplicationConfig, { authenticators, meta, sessionCookieName, policy, login, onRefusedHeaders }: ApplicationDeps): PreparedApplication {
+export function prepareApplication(config: ApplicationConfig, { authenticators, meta, sessionCookieName, policy, login, pages, onRefusedHeaders }: ApplicationDeps): PreparedApplication {
   const { headerAuth } = config;
   const realm = config.name;
   const basic = headerAuth.basic ? [basicChallenge(realm)] : [];
@@ -85,6 +89,7 @@ export function prepareApplication(config: ApplicationConfig, { authenticators, 
     },
     startPath: START_PATH,
     sessionCookieName,
+    pages: pages ?? BUILT_IN_PAGES,
     login: login ?? null,
   };
 }

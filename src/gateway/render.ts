@@ -5,7 +5,7 @@
 
 import type { AnyReply } from './plugin-types.js';
 import type { Outcome } from './outcome.js';
-import { htmlPage, jsonBody, type ErrorBody } from './pages.js';
+import { htmlPage, jsonBody, type ErrorBody, type PageContext } from './pages.js';
 
 export type RenderedOutcome = Exclude<Outcome, { kind: 'allow' }>;
 
@@ -57,7 +57,24 @@ function challengeBody(outcome: Extract<Outcome, { kind: 'challenge' }>): ErrorB
 export function sendError(reply: AnyReply, wantsHtml: boolean, body: ErrorBody): AnyReply {
   reply.code(body.status);
   if (wantsHtml) {
-    return reply.type('text/html; charset=utf-8').send(htmlPage(body));
+    const context = reply.request.portcullis;
+    return reply.type('text/html; charset=utf-8').send(htmlPage(body, pageContextOf(reply, body.status), context?.app.pages.error));
   }
   return reply.type('application/json; charset=utf-8').send(jsonBody(body));
+}
+
+// Answers worth trying again as they are: the application or a dependency had trouble.
+const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
+
+/**
+ * The application a page is for, and the address to try again: the request's own, rebuilt on
+ * the application's externalHost from the normalized path (never from Host, so never another
+ * site), and only for a GET or HEAD (a link would turn anything else into a GET).
+ */
+export function pageContextOf(reply: AnyReply, status: number): PageContext {
+  const context = reply.request.portcullis;
+  if (context === null) return { application: null, retryUrl: null };
+  const method = reply.request.method;
+  const retry = RETRYABLE.has(status) && (method === 'GET' || method === 'HEAD') && !context.path.startsWith('/outpost.goauthentik.io/');
+  return { application: context.app.name, retryUrl: retry ? `${context.app.origin}${context.path}${context.query}` : null };
 }

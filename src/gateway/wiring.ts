@@ -12,6 +12,7 @@ import type { PolicyWatcher } from '../policy/index.js';
 import type { OutpostMeta } from '../upstream/index.js';
 import { OUTPOST_USER_AGENT } from '../version.js';
 import { CALLBACK_PATH, prepareApplication, type PreparedApplication } from './application.js';
+import { loadPageTemplates } from './pages.js';
 import type { LoginRuntime } from './login/index.js';
 import { redirectScopeOf } from './redirect.js';
 
@@ -42,6 +43,7 @@ export function wireApplications(deps: WiringDeps): Wiring {
     maxEntries: config.cache.maxCredentials,
   });
   const loginState = new LoginStateCodec(config.secret);
+  const pages = loadPageTemplates(config.pagesDir);
   const throttle = loginThrottleFor(deps);
   const applications = config.applications.map((app) => {
     const sessionCookieName = config.sessions.cookieName || cookieNameFor(app.identity.clientId);
@@ -74,6 +76,7 @@ export function wireApplications(deps: WiringDeps): Wiring {
       sessionCookieName,
       policy: deps.policies.live(app.name),
       login,
+      pages,
       onRefusedHeaders: (identity, refused) =>
         deps.logger.warn({ app: app.name, user: identity.username, refused }, 'headers of the additionalHeaders attribute refused'),
     });

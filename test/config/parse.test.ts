@@ -49,6 +49,7 @@ describe('a minimal file', () => {
       trustedProxies: ['127.0.0.1/32', '::1/128'],
       log: { level: 'info', format: 'json' },
       policiesDir: '/etc/portcullis/policies',
+      pagesDir: '',
       sessions: {
         store: 'memory',
         redis: { url: 'redis://127.0.0.1:6379/0', cluster: [], keyPrefix: 'portcullis:' },
@@ -142,6 +143,7 @@ describe('a full file', () => {
       trustedProxies: ['10.0.0.0/8', '192.168.1.7/32', '2001:db8::/32', 'fd00::1/128'],
       log: { level: 'debug', format: 'pretty' },
       policiesDir: '/etc/portcullis/conf/policies',
+      pagesDir: '',
       sessions: {
         store: 'redis',
         redis: {

@@ -145,6 +145,11 @@ export const root = object(
       description: 'Peers whose `X-Forwarded-*` headers are believed; bare addresses mean /32 or /128.',
     }),
     log: field(log, { default: {}, description: 'Logging.' }),
+    pagesDir: field(string(), {
+      default: '',
+      defaultText: '`""` (the built-in pages)',
+      description: 'Folder with `error.html` and/or `signed-out.html` replacing the built-in pages (placeholders in docs/operations.md); relative to the configuration file\'s folder.',
+    }),
     policiesDir: field(string({ nonEmpty: true }), {
       default: './policies',
       description: 'Folder of policy files; relative to the configuration file\'s folder.',

@@ -197,7 +197,7 @@ export async function signOut(request: FastifyRequest, reply: FastifyReply): Pro
   return reply
     .code(200)
     .type('text/html; charset=utf-8')
-    .send(htmlPage({ status: 200, error: 'signed_out', message: 'You have been signed out.' }));
+    .send(htmlPage({ status: 200, error: 'signed_out', message: 'You have been signed out.' }, { application: context.app.name, retryUrl: null }, context.app.pages.signedOut));
 }
 
 /** `identity.postLogoutRedirectUri`: unset means back to the application's root, "" means none. */
