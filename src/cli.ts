@@ -25,6 +25,7 @@ Commands:
                    --users FILE    users, groups and clients (YAML)
                    --port N        port (default 9100)
                    --host H        address (default 127.0.0.1)
+  schema         Print the configuration file's JSON Schema (draft 2020-12), for editors
   demo           Start the development IdP, an echo upstream and the gateway on loopback
                    --authentik     configure the gateway from the IdP's mimic of authentik's API
   help           Show this text
@@ -39,6 +40,11 @@ const COMMANDS: Record<string, Command> = {
   'check-config': checkConfigCommand,
   'dev-idp': devIdpCommand,
   demo: demoCommand,
+  schema: async () => {
+    const { configJsonSchema } = await import('./config/index.js');
+    process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+    return 0;
+  },
   help: async () => {
     process.stdout.write(USAGE);
     return 0;

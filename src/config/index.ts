@@ -8,6 +8,7 @@ export type * from './types.js';
 export { loadConfig, parseConfig, readConfigDocument, validateConfig } from './load.js';
 export type { ConfigDocument, ParseOptions, ValidateOptions } from './load.js';
 export { configReferenceMarkdown } from './reference.js';
+export { configJsonSchema } from './json-schema.js';
 export { parseDuration } from './duration.js';
 export { cookieNameFor } from './cookie-name.js';
 export { parseCidr, type CidrResult } from './schema/ip.js';

@@ -46,6 +46,9 @@ const INTRO = [
   '- **Durations:** `500ms`, `30s`, `5m`, `24h`, `1h30m` (units h, m, s, ms, largest first).',
   '- **Application identity:** `applications[].identity` may override any `identity` key, nested keys',
   '  included (`bearer: { audiences: [...] }` keeps the other `bearer` keys).',
+  '- **Editors:** `portcullis schema` prints the JSON Schema of this file (draft 2020-12; the package ships it',
+  '  as `portcullis.schema.json`). With the YAML language server, a first line',
+  '  `# yaml-language-server: $schema=./node_modules/portcullis/portcullis.schema.json` gives completion and checks.',
   '',
 ];
 

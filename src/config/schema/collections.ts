@@ -44,6 +44,7 @@ export interface MapOptions {
 export function map<T>(key: Schema<string>, value: Schema<T>, options: MapOptions): Schema<Readonly<Record<string, T>>> {
   return {
     type: options.type,
+    json: { type: 'object', additionalProperties: value.json ?? { type: 'string' } },
     parse(raw, at, ctx) {
       if (!isPlainObject(raw)) {
         ctx.problems.add(at, `expected a mapping, got ${show(raw)}`);

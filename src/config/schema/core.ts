@@ -16,6 +16,11 @@ export interface Schema<T> {
   readonly fields?: FieldMap;
   /** For lists: the item schema, so the reference can list an item's keys. */
   readonly item?: Schema<unknown>;
+  /**
+   * The JSON Schema of the values this schema accepts, where `type` alone does not say it
+   * (enums, numbers, booleans, free-form mappings); absent, a string.
+   */
+  readonly json?: Readonly<Record<string, unknown>>;
   parse(value: unknown, at: Path, ctx: Context): T | Invalid;
 }
 
@@ -27,9 +32,10 @@ export function parseValue<T>(schema: Schema<T>, value: unknown, at: Path, ctx: 
 export type Fail = (message: string) => Invalid;
 
 /** A scalar schema: `check` returns the value or `fail(message)` reported at the value's path. */
-export function leaf<T>(type: string, check: (value: unknown, fail: Fail) => T | Invalid): Schema<T> {
+export function leaf<T>(type: string, check: (value: unknown, fail: Fail) => T | Invalid, json?: Readonly<Record<string, unknown>>): Schema<T> {
   return {
     type,
+    ...(json === undefined ? {} : { json }),
     parse(value, at, ctx) {
       return check(value, (message) => {
         ctx.problems.add(at, message);

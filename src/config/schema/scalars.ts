@@ -2,8 +2,9 @@
 
 import { RE2JS } from 're2js';
 import { parseDuration } from '../duration.js';
-import { leaf } from './core.js';
+import { leaf, type Fail } from './core.js';
 import type { Schema } from './core.js';
+import type { Invalid } from './problems.js';
 import { show, showSecret } from './problems.js';
 
 export interface StringOptions {
@@ -36,18 +37,13 @@ export function string(options: StringOptions = {}): Schema<string> {
 
 export function enumOf<const V extends string>(values: readonly V[]): Schema<V> {
   const allowed: readonly string[] = values;
-  return leaf(`one of ${values.map((v) => `\`${v}\``).join(', ')}`, (value, fail) => {
-    if (typeof value !== 'string' || !allowed.includes(value)) {
-      return fail(`expected one of ${values.join(', ')}, got ${show(value)}`);
-    }
-    return value as V;
-  });
+  const check = (value: unknown, fail: Fail): V | Invalid =>
+    typeof value !== 'string' || !allowed.includes(value) ? fail(`expected one of ${values.join(', ')}, got ${show(value)}`) : (value as V);
+  return leaf(`one of ${values.map((v) => `\`${v}\``).join(', ')}`, check, { enum: [...values] });
 }
 
 export function boolean(): Schema<boolean> {
-  return leaf('boolean', (value, fail) =>
-    typeof value === 'boolean' ? value : fail(`expected true or false, got ${show(value)}`),
-  );
+  return leaf('boolean', (value, fail) => (typeof value === 'boolean' ? value : fail(`expected true or false, got ${show(value)}`)), { type: 'boolean' });
 }
 
 /** A positive duration ("500ms", "30s", "5m", "1h30m") as milliseconds. */
@@ -93,11 +89,15 @@ export function re2Regex(): Schema<string> {
  * interpolation always yields strings.
  */
 export function integer(bounds: { readonly min: number; readonly max: number }): Schema<number> {
-  return leaf(`integer ${bounds.min}–${bounds.max}`, (value, fail) => {
-    const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-    if (typeof number !== 'number' || !Number.isInteger(number) || number < bounds.min || number > bounds.max) {
-      return fail(`expected a whole number from ${bounds.min} to ${bounds.max}, got ${show(value)}`);
-    }
-    return number;
-  });
+  return leaf(
+    `integer ${bounds.min}–${bounds.max}`,
+    (value, fail) => {
+      const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+      if (typeof number !== 'number' || !Number.isInteger(number) || number < bounds.min || number > bounds.max) {
+        return fail(`expected a whole number from ${bounds.min} to ${bounds.max}, got ${show(value)}`);
+      }
+      return number;
+    },
+    { anyOf: [{ type: 'integer', minimum: bounds.min, maximum: bounds.max }, { type: 'string', pattern: '^\\d+$' }] },
+  );
 }

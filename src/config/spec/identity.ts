@@ -249,6 +249,7 @@ export const identityDefaults: Schema<unknown> = {
  */
 export const identityOverrides: Schema<IdentityConfig> = {
   type: 'mapping (overrides of any `identity` key)',
+  fields: identity.fields,
   parse(value, at, ctx) {
     if (!isPlainObject(value)) return identity.parse(value, at, ctx);
     const top = isPlainObject(ctx.root) ? ctx.root['identity'] : undefined;

@@ -28,7 +28,7 @@ function size(bounds: { readonly min: number; readonly max: number }): Schema<nu
       return fail(`expected a size from ${bounds.min} to ${bounds.max} bytes, got ${show(value)}`);
     }
     return bytes;
-  });
+  }, { anyOf: [{ type: 'integer', minimum: bounds.min, maximum: bounds.max }, { type: 'string', pattern: '^\\d+\\s*(B|KiB|MiB|GiB)?$' }] });
 }
 
 /** Node refuses `headersTimeout` above `requestTimeout`; say so while validating. */
