@@ -19,6 +19,21 @@ import { freePort } from '../support/wait.js';
 const HTML = 'text/html,application/xhtml+xml';
 const DEAD_UPSTREAM = 'http://127.0.0.1:9';
 
+/** An application `reports` whose upstream never answers (every page is a 502), `skip` unauthenticated. */
+function reportsGateway(port: number, skip: string): Promise<RunningGateway> {
+  return startGateway(`
+listen: "127.0.0.1:${port}"
+metricsListen: ""
+secret: "\${PORTCULLIS_SECRET}"
+identity: { issuer: "http://127.0.0.1:9/unreachable", clientId: c }
+applications:
+  - name: reports
+    externalHost: "http://reports.localhost:${port}"
+    internalHost: "${DEAD_UPSTREAM}"
+    skipPathRegex: ["${skip}"]
+`);
+}
+
 describe('a page', () => {
   it('escapes every value and offers a retry link only when given one', () => {
     const page = htmlPage({ status: 502, error: 'bad_gateway', message: '<b>"x"</b>' }, { application: 'a<pp>', retryUrl: 'https://app.example.com/x?a=1&b="2"' });
@@ -57,17 +72,7 @@ describe('error pages of a gateway', () => {
 
   beforeAll(async () => {
     port = await freePort();
-    gw = await startGateway(`
-listen: "127.0.0.1:${port}"
-metricsListen: ""
-secret: "\${PORTCULLIS_SECRET}"
-identity: { issuer: "http://127.0.0.1:9/unreachable", clientId: c }
-applications:
-  - name: reports
-    externalHost: "http://reports.localhost:${port}"
-    internalHost: "${DEAD_UPSTREAM}"
-    skipPathRegex: ["^/public/"]
-`);
+    gw = await reportsGateway(port, '^/public/');
   });
   afterAll(async () => {
     await gw?.close();
@@ -99,17 +104,7 @@ const chromiumMissing = await executableProblem(CHROMIUM_PATH);
 describeNeeding('Chromium', chromiumMissing, 'an error page in Chromium', () => {
   it('renders as a card naming the application with a working retry link', async () => {
     const port = await freePort();
-    const gw = await startGateway(`
-listen: "127.0.0.1:${port}"
-metricsListen: ""
-secret: "\${PORTCULLIS_SECRET}"
-identity: { issuer: "http://127.0.0.1:9/unreachable", clientId: c }
-applications:
-  - name: reports
-    externalHost: "http://reports.localhost:${port}"
-    internalHost: "${DEAD_UPSTREAM}"
-    skipPathRegex: ["^/"]
-`);
+    const gw = await reportsGateway(port, '^/');
     const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox'] });
     try {
       const tab = await browser.newPage({ viewport: { width: 800, height: 600 } });

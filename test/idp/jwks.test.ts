@@ -92,14 +92,20 @@ async function outcome(promise: Promise<unknown>): Promise<'valid' | 'invalid' |
   }
 }
 
+/** An IdP publishing `old` (with `next` ready to rotate in) and a cache that has verified one old-key token. */
+async function warmedUp(): Promise<{ old: SigningKey; next: SigningKey; endpoint: FakeEndpoint; clock: { now: number }; cache: JwksCache }> {
+  const [old, next] = await Promise.all([signingKey('old'), signingKey('new')]);
+  const endpoint = new FakeEndpoint();
+  endpoint.keys = [old.jwk];
+  const clock = { now: 1_000_000 };
+  const cache = cacheOn(endpoint, clock);
+  expect(await outcome(verify(cache, await old.sign()))).toBe('valid');
+  return { old, next, endpoint, clock, cache };
+}
+
 describe('a token under a key the cached set lacks', () => {
   it('waits for one shared fetch, even right after the set was first fetched', async () => {
-    const [old, next] = await Promise.all([signingKey('old'), signingKey('new')]);
-    const endpoint = new FakeEndpoint();
-    endpoint.keys = [old.jwk];
-    const clock = { now: 1_000_000 };
-    const cache = cacheOn(endpoint, clock);
-    expect(await outcome(verify(cache, await old.sign()))).toBe('valid');
+    const { next, endpoint, clock, cache } = await warmedUp();
     endpoint.keys = [next.jwk];
     clock.now += 10;
     const tokens = await Promise.all(Array.from({ length: 20 }, () => next.sign()));
@@ -127,12 +133,7 @@ describe('a token under a key the cached set lacks', () => {
   });
 
   it('is an outage, never a verdict, while the fetch fails, and valid once the IdP is back', async () => {
-    const [old, next] = await Promise.all([signingKey('old'), signingKey('new')]);
-    const endpoint = new FakeEndpoint();
-    endpoint.keys = [old.jwk];
-    const clock = { now: 1_000_000 };
-    const cache = cacheOn(endpoint, clock);
-    expect(await outcome(verify(cache, await old.sign()))).toBe('valid');
+    const { next, endpoint, cache } = await warmedUp();
     endpoint.keys = [next.jwk];
     endpoint.failing = true;
     const token = await next.sign();
@@ -160,12 +161,7 @@ describe('a token under a key the cached set lacks', () => {
 
 describe('a stale key set', () => {
   it('is refreshed in the background, and a new-key token waits for that refresh instead of being refused', async () => {
-    const [old, next] = await Promise.all([signingKey('old'), signingKey('new')]);
-    const endpoint = new FakeEndpoint();
-    endpoint.keys = [old.jwk];
-    const clock = { now: 1_000_000 };
-    const cache = cacheOn(endpoint, clock);
-    expect(await outcome(verify(cache, await old.sign()))).toBe('valid');
+    const { next, endpoint, clock, cache } = await warmedUp();
     clock.now += MAX_AGE + 1;
     endpoint.keys = [next.jwk];
     expect(await outcome(verify(cache, await next.sign()))).toBe('valid');
@@ -173,12 +169,7 @@ describe('a stale key set', () => {
   });
 
   it('does not use up the cooldown: a token whose key the background fetch missed gets a fetch of its own', async () => {
-    const [old, next] = await Promise.all([signingKey('old'), signingKey('new')]);
-    const endpoint = new FakeEndpoint();
-    endpoint.keys = [old.jwk];
-    const clock = { now: 1_000_000 };
-    const cache = cacheOn(endpoint, clock);
-    expect(await outcome(verify(cache, await old.sign()))).toBe('valid');
+    const { old, next, endpoint, clock, cache } = await warmedUp();
     clock.now += MAX_AGE + 1;
     endpoint.hold();
     // A request under the old key starts the background refresh, which reads the old set...
