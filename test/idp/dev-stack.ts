@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { cookieNameFor } from '../../src/config/index.js';
 import { startEchoUpstream, type EchoUpstream } from '../../src/demo/echo-upstream.js';
 import { loadUsersFile, startDevIdp, type DevClient, type DevIdp, type DevIdpOptions } from '../../src/devidp/index.js';
-import { startGateway, type RunningGateway } from '../support/gateway.js';
+import { proxyConfig, startGateway, type RunningGateway } from '../support/gateway.js';
 import { HttpBrowser, type Hop } from '../support/http-browser.js';
 import { freePort } from '../support/wait.js';
 
@@ -54,19 +54,9 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     echo,
     origin,
     async gateway(app, identity = `clientId: ${PORTCULLIS.id}\nclientSecret: ${PORTCULLIS.secret}`, top = '') {
-      const gw = await startGateway(`
-listen: "127.0.0.1:${new URL(origin(app)).port}"
-metricsListen: ""
-secret: "\${PORTCULLIS_SECRET}"
-${top}
-identity:
-  issuer: "${idp.issuer}"
-${identity.replace(/^/gm, '  ')}
-applications:
-  - name: ${app}
-    externalHost: "${origin(app)}"
-    internalHost: "${echo.url}"
-`);
+      const gw = await startGateway(
+        proxyConfig({ port: new URL(origin(app)).port, name: app, externalHost: origin(app), upstream: echo.url, issuer: idp.issuer, identity, top }),
+      );
       running.push(gw);
       return gw;
     },

@@ -7,7 +7,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEchoUpstream, type EchoUpstream } from '../../src/demo/echo-upstream.js';
-import { startGateway, type RunningGateway } from '../support/gateway.js';
+import { proxyConfig, startGateway, type RunningGateway } from '../support/gateway.js';
 import { HttpBrowser, type Hop } from '../support/http-browser.js';
 import { SECOND_CLIENT, SECOND_USERS, SIGNED_USERINFO_CLIENT, startSecondIdp, type SecondIdp } from '../support/second-idp.js';
 import { freePort } from '../support/wait.js';
@@ -40,21 +40,17 @@ async function startStack(): Promise<Stack> {
     echo,
     origin,
     async gateway(identity, app = 'std') {
-      const gw = await startGateway(`
-listen: "127.0.0.1:${ports.get(app) ?? 0}"
-metricsListen: ""
-secret: "\${PORTCULLIS_SECRET}"
-timeouts: { idp: "700ms" }
-identity:
-  issuer: "${idp.issuer}"
-  scopes: [openid, profile, email, groups]
-  claims: { username: preferred_username, groups: groups }
-${identity.replace(/^/gm, '  ')}
-applications:
-  - name: ${app}
-    externalHost: "${origin(app)}"
-    internalHost: "${echo.url}"
-`);
+      const gw = await startGateway(
+        proxyConfig({
+          port: ports.get(app) ?? 0,
+          name: app,
+          externalHost: origin(app),
+          upstream: echo.url,
+          issuer: idp.issuer,
+          top: 'timeouts: { idp: "700ms" }',
+          identity: `scopes: [openid, profile, email, groups]\nclaims: { username: preferred_username, groups: groups }\n${identity}`,
+        }),
+      );
       running.push(gw);
       return gw;
     },

@@ -62,25 +62,31 @@ export async function startGateway(yaml: string, env: Record<string, string> = {
   };
 }
 
-/** A one-application proxy-mode configuration on ephemeral ports. */
+/**
+ * A one-application proxy-mode configuration, on ephemeral ports unless `port` is given.
+ * `identity` replaces the dev IdP's client lines under `identity:` (YAML, unindented).
+ */
 export function proxyConfig(options: {
   upstream: string;
   externalHost?: string;
   extra?: string;
   top?: string;
   issuer?: string;
+  name?: string;
+  port?: number | string;
+  identity?: string;
 }): string {
+  const identity = options.identity ?? 'clientId: portcullis\nclientSecret: portcullis-dev-secret';
   return `
-listen: "127.0.0.1:0"
+listen: "127.0.0.1:${options.port ?? 0}"
 metricsListen: "127.0.0.1:0"
 secret: "\${PORTCULLIS_SECRET}"
 ${options.top ?? ''}
 identity:
   issuer: "${options.issuer ?? 'http://127.0.0.1:9/unreachable'}"
-  clientId: portcullis
-  clientSecret: portcullis-dev-secret
+${identity.replace(/^/gm, '  ')}
 applications:
-  - name: app
+  - name: ${options.name ?? 'app'}
     externalHost: "${options.externalHost ?? 'http://app.test'}"
     internalHost: "${options.upstream}"
 ${(options.extra ?? '').replace(/^/gm, '    ')}
