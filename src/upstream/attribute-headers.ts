@@ -65,7 +65,6 @@ export function attributeHeaders(identity: Identity, onRefused?: (identity: Iden
 }
 
 function compute(map: unknown): AttributeHeaders {
-  if (map === undefined || map === null) return NONE;
   if (typeof map !== 'object' || Array.isArray(map)) {
     return { entries: [], refused: [{ name: ATTRIBUTE, reason: 'the attribute is not a mapping of header name to value' }] };
   }
@@ -74,8 +73,8 @@ function compute(map: unknown): AttributeHeaders {
   const seen = new Set<string>();
   let bytes = 0;
   for (const [name, raw] of Object.entries(map as Record<string, unknown>)) {
-    const problem = extraHeaderProblem(name) ?? (RESPONSE_SIDE.test(name.toLowerCase()) ? `"${name}" cannot be set from an attribute` : null) ?? valueProblem(raw);
     const lower = name.toLowerCase();
+    const problem = extraHeaderProblem(name) ?? (RESPONSE_SIDE.test(lower) ? `"${name}" cannot be set from an attribute` : null) ?? valueProblem(raw);
     const value = problem === null ? headerSafe(String(raw)) : '';
     if (problem !== null) refused.push({ name: shown(name), reason: problem });
     else if (seen.has(lower)) refused.push({ name: shown(name), reason: 'duplicate header name (names are case-insensitive)' });

@@ -71,11 +71,12 @@ export function prepareUpstreamPlan(
   meta: OutpostMeta,
   onRefusedHeaders?: UpstreamHeaderPlan['onRefusedHeaders'],
 ): UpstreamHeaderPlan {
+  const external = application.preserveHost ? new URL(application.externalHost) : null;
   return {
     additional: Object.entries(application.additionalHeaders).map(([name, value]) => [name.toLowerCase(), value] as const),
     meta,
     basicAuth: application.upstreamBasicAuth,
-    preserveHost: application.preserveHost ? { hostname: new URL(application.externalHost).hostname, authority: new URL(application.externalHost).host } : null,
+    preserveHost: external === null ? null : { hostname: external.hostname, authority: external.host },
     ...(onRefusedHeaders === undefined ? {} : { onRefusedHeaders }),
   };
 }
