@@ -8,6 +8,7 @@ import { request } from 'undici';
 import type { Config } from './config/index.js';
 import { IdpDirectory } from './idp/index.js';
 import { compileAllApplicationPolicies, loadPolicies, type PolicySet } from './policy/index.js';
+import { messageOf } from './errors/index.js';
 
 export interface CheckReport {
   readonly lines: readonly string[];
@@ -40,7 +41,7 @@ export async function checkConnections(config: Config): Promise<CheckReport> {
       lines.push(`  identity provider ${app.identity.issuer}: discovered`);
     } catch (error) {
       ok = false;
-      lines.push(`  identity provider ${app.identity.issuer}: NOT REACHABLE (${error instanceof Error ? error.message : String(error)})`);
+      lines.push(`  identity provider ${app.identity.issuer}: NOT REACHABLE (${messageOf(error)})`);
     }
     if (app.internalHost !== null) {
       const upstream = await reach(app.internalHost, config.timeouts.upstreamConnectMs + config.timeouts.upstreamResponseMs);
@@ -58,6 +59,6 @@ async function reach(url: string, timeoutMs: number): Promise<{ ok: boolean; tex
     await response.body.dump();
     return { ok: true, text: `answers (HTTP ${response.statusCode})` };
   } catch (error) {
-    return { ok: false, text: `NOT REACHABLE (${error instanceof Error ? error.message : String(error)})` };
+    return { ok: false, text: `NOT REACHABLE (${messageOf(error)})` };
   }
 }

@@ -6,7 +6,7 @@
 import { Registry } from 'prom-client';
 import { AuthentikSource, localSettingsConfig, OutpostMetrics, type AuthentikSettings, type AuthentikSourceOptions } from './authentik/index.js';
 import { loadConfig, readConfigDocument, type Config, type ConfigDocument } from './config/index.js';
-import { formatProblems, ValidationError } from './errors/index.js';
+import { formatProblems, messageOf, ValidationError } from './errors/index.js';
 import { createGateway, type Gateway } from './gateway/index.js';
 import { createLogger, type Logger } from './observability/index.js';
 import { VERSION } from './version.js';
@@ -132,7 +132,7 @@ export async function runWithAuthentik(settings: AuthentikSettings, configFile: 
   };
   const onHangUp = (): void => {
     outpost.reloadLocal().catch((error: unknown) => {
-      const problems = error instanceof ValidationError ? formatProblems(error.problems) : error instanceof Error ? error.message : String(error);
+      const problems = error instanceof ValidationError ? formatProblems(error.problems) : messageOf(error);
       logger.error({ problems }, 'configuration reload refused; nothing changed');
     });
   };
@@ -163,7 +163,7 @@ async function reload(running: Config, gateway: Gateway, logger: Logger): Promis
     }
     logger.level = next.log.level;
   } catch (error) {
-    const problems = error instanceof ValidationError ? formatProblems(error.problems) : error instanceof Error ? error.message : String(error);
+    const problems = error instanceof ValidationError ? formatProblems(error.problems) : messageOf(error);
     logger.error({ problems }, 'configuration reload refused; nothing changed');
   }
 }

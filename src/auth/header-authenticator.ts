@@ -24,6 +24,7 @@ import { parseCredentials } from './credentials/index.js';
 import type { AuthMethod, Identity } from './identity.js';
 import type { Admission, LoginThrottle } from './login-throttle.js';
 import type { SessionIssuer } from './session-issuer.js';
+import { messageOf } from '../errors/index.js';
 
 export interface HeaderAuthenticatorOptions {
   /** The application name: credentials are cached per application. */
@@ -157,7 +158,7 @@ export class HeaderAuthenticator implements Authenticator {
     try {
       configuration = await provider.configuration();
     } catch (error) {
-      return { ok: false, kind: 'unavailable', reason: error instanceof Error ? error.message : String(error) };
+      return { ok: false, kind: 'unavailable', reason: messageOf(error) };
     }
     const exchanged = await exchangePassword(configuration, { grant: identity.basicGrant, username, password, scopes: identity.scopes });
     if (!exchanged.ok) {

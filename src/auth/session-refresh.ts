@@ -10,6 +10,7 @@ import { refreshTokens, type IdentityProvider } from '../idp/index.js';
 import { LOCK_BUSY, type SessionRecord, type SessionStore } from '../sessions/index.js';
 import { identityFromClaims } from './claims.js';
 import { sessionFromIdentity } from './session-codec.js';
+import { messageOf } from '../errors/index.js';
 
 export type RefreshResult =
   | { readonly kind: 'ok'; readonly record: SessionRecord }
@@ -97,7 +98,7 @@ export class SessionRefresher {
     try {
       verdict = await refreshTokens(provider, refreshToken, this.#now(), current.identity.idToken ?? '');
     } catch (error) {
-      verdict = { ok: false as const, kind: 'unavailable' as const, reason: error instanceof Error ? error.message : String(error) };
+      verdict = { ok: false as const, kind: 'unavailable' as const, reason: messageOf(error) };
     }
     if (!verdict.ok) {
       if (verdict.kind === 'invalid') {

@@ -11,7 +11,7 @@ import { randomUUID, X509Certificate } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import { hostname } from 'node:os';
 import type { ConfigDocument } from '../config/index.js';
-import { isPortcullisError } from '../errors/index.js';
+import { isPortcullisError, messageOf } from '../errors/index.js';
 import { AuthentikApi } from './api-client.js';
 import type { CertificateKeypair, Outpost, ProxyOutpostConfig } from './api-types.js';
 import { assembleConfig, type Assembled } from './assemble.js';
@@ -140,7 +140,7 @@ export class AuthentikSource {
       try {
         await this.#options.apply(assembled);
       } catch (error) {
-        log.error({ err: error instanceof Error ? error.message : String(error) }, 'configuration from authentik refused; keeping the last one');
+        log.error({ err: messageOf(error) }, 'configuration from authentik refused; keeping the last one');
         this.#schedule(outpost);
         return false;
       }
@@ -153,7 +153,7 @@ export class AuthentikSource {
       this.#adopt(outpost);
     } catch (error) {
       // Never a crash over the websocket: the interval and SIGUSR1 still follow authentik.
-      log.error({ err: error instanceof Error ? error.message : String(error) }, 'the websocket to authentik could not be opened');
+      log.error({ err: messageOf(error) }, 'the websocket to authentik could not be opened');
       this.#schedule(outpost);
     }
     return true;
@@ -175,7 +175,7 @@ export class AuthentikSource {
           problem = keypairProblem(keypair);
         } catch (error) {
           if (isPortcullisError(error, 'PCL_AUTHENTIK_UNAVAILABLE')) throw error;
-          problem = error instanceof Error ? error.message : String(error);
+          problem = messageOf(error);
         }
         if (keypair !== null && problem === null) {
           keypairs.set(id, keypair);
@@ -199,7 +199,7 @@ export class AuthentikSource {
 
   #reportFailure(error: unknown): void {
     const { log } = this.#options;
-    const err = error instanceof Error ? error.message : String(error);
+    const err = messageOf(error);
     const retry = this.#configured ? 'keeping the last configuration' : `retrying in ${(this.#options.retryMs ?? RETRY_MS) / 1000} s`;
     if (isPortcullisError(error, 'PCL_AUTHENTIK_REFUSED')) {
       log.error({ err }, `authentik refused the outpost token (AUTHENTIK_TOKEN); ${retry}`);
@@ -244,7 +244,7 @@ export class AuthentikSource {
       onSessionEnd: (sessionId) => {
         this.#options.endSessions(sessionId).then(
           (ended) => log.info({ ended }, 'authentik ended a session'),
-          (error: unknown) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'sessions of an ended authentik session could not be deleted'),
+          (error: unknown) => log.error({ err: messageOf(error) }, 'sessions of an ended authentik session could not be deleted'),
         );
       },
     });

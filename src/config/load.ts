@@ -2,7 +2,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { PortcullisError, ValidationError } from '../errors/index.js';
+import { messageOf, PortcullisError, ValidationError } from '../errors/index.js';
 import { deepFreeze } from './freeze.js';
 import { interpolate } from './interpolate.js';
 import type { Environment } from './interpolate.js';
@@ -90,7 +90,7 @@ function readFailure(error: unknown): string {
   if (code === 'ENOENT') return 'no such file';
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'EISDIR') return 'it is a directory';
-  return error instanceof Error ? error.message : String(error);
+  return messageOf(error);
 }
 
 /** A configuration file read, parsed and interpolated, not yet validated. */

@@ -2,7 +2,7 @@
 
 import { LineCounter, parseDocument } from 'yaml';
 import type { YAMLError } from 'yaml';
-import { PortcullisError } from '../errors/index.js';
+import { messageOf, PortcullisError } from '../errors/index.js';
 
 /** What errors call a configuration that has no file name. */
 export function sourceLabel(source: string): string {
@@ -30,7 +30,7 @@ export function parseYaml(text: string, source: string): unknown {
     return doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
     // Unresolvable aliases and alias bombs surface here rather than as parse errors.
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = messageOf(error);
     throw new PortcullisError('PCL_CONFIG_UNREADABLE', `${sourceLabel(source)}: invalid YAML: ${reason}`, { cause: error });
   }
 }

@@ -68,3 +68,8 @@ export function formatProblems(problems: readonly ValidationProblem[]): string {
 export function isPortcullisError(value: unknown, code?: ErrorCode): value is PortcullisError {
   return value instanceof PortcullisError && (code === undefined || value.code === code);
 }
+
+/** What a caught value says, for a log line: its message, or the value itself when it is no Error. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -15,6 +15,7 @@ import { CALLBACK_PATH, prepareApplication, type PreparedApplication } from './a
 import { loadPageTemplates } from './pages.js';
 import type { LoginRuntime } from './login/index.js';
 import { redirectScopeOf } from './redirect.js';
+import { messageOf } from '../errors/index.js';
 
 /** Seconds an API client is asked to wait after an IdP outage answered its request. */
 export const IDP_RETRY_AFTER_SECONDS = 5;
@@ -55,7 +56,7 @@ export function wireApplications(deps: WiringDeps): Wiring {
       cookieName: sessionCookieName,
       lifetimeMs: app.sessionLifetimeMs ?? config.sessions.lifetimeMs,
       onStoreTrouble: (error) =>
-        deps.logger.warn({ app: app.name, err: error instanceof Error ? error.message : String(error) }, 'no session handed out: the session store did not answer'),
+        deps.logger.warn({ app: app.name, err: messageOf(error) }, 'no session handed out: the session store did not answer'),
     });
     const login: LoginRuntime = {
       provider,
@@ -139,7 +140,7 @@ function loginThrottleFor(deps: WiringDeps): LoginThrottle | undefined {
     limits: failedLogins,
     storeRetryAfterSeconds: STORE_RETRY_AFTER_SECONDS,
     onStoreTrouble: (error) =>
-      deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'failed-login limits: the session store did not answer'),
+      deps.logger.warn({ err: messageOf(error) }, 'failed-login limits: the session store did not answer'),
   });
 }
 

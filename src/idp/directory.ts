@@ -10,6 +10,7 @@ import type { ApplicationConfig, IdentityConfig } from '../config/index.js';
 import { KeySets } from './key-sets.js';
 import { observedFetch, type IdpCallObserver, type IdpEndpoint } from './observed-fetch.js';
 import { IdentityProvider } from './provider.js';
+import { messageOf } from '../errors/index.js';
 
 export interface DiscoveryLog {
   warn(details: Record<string, unknown>, message: string): void;
@@ -57,7 +58,7 @@ export class IdpDirectory {
       maxAgeMs: options.jwksMaxAgeMs,
       fetch: observedFetch(observer, () => 'jwks'),
       onRefreshError: (url, error) =>
-        options.log.warn({ jwksUri: url, err: error instanceof Error ? error.message : String(error) }, 'JWKS fetch failed; keeping the last good keys'),
+        options.log.warn({ jwksUri: url, err: messageOf(error) }, 'JWKS fetch failed; keeping the last good keys'),
     });
     const byKey = new Map<string, IdentityProvider>();
     for (const app of options.applications) {
@@ -145,7 +146,7 @@ export class IdpDirectory {
       () => this.#options.log.info({ issuer: provider.issuer, clientAuth: provider.clientAuthMethod }, 'identity provider discovered'),
       (error: unknown) => {
         this.#options.log.warn(
-          { issuer: provider.issuer, err: error instanceof Error ? error.message : String(error), retryInMs: delayMs },
+          { issuer: provider.issuer, err: messageOf(error), retryInMs: delayMs },
           'identity provider discovery failed; retrying',
         );
         const timer = setTimeout(() => {

@@ -10,6 +10,7 @@
 import * as oidc from 'openid-client';
 import type { BasicGrant } from '../config/index.js';
 import { invalid, unavailable, type Verdict } from './verdict.js';
+import { messageOf } from '../errors/index.js';
 
 export interface GrantRequest {
   readonly grant: BasicGrant;
@@ -57,6 +58,6 @@ export function classifyEndpointError(error: unknown): Verdict<never> {
     }
     return unavailable(`the identity provider answered ${error.status} ${error.error}`);
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return unavailable(`the identity provider could not be reached: ${message}`);
 }

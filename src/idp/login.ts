@@ -13,7 +13,7 @@ import * as oauth from 'oauth4webapi';
 import * as oidc from 'openid-client';
 import { verifyIdTokenSignature } from './id-token.js';
 import type { IdentityProvider } from './provider.js';
-import { isPortcullisError } from '../errors/index.js';
+import { isPortcullisError, messageOf } from '../errors/index.js';
 import { completeClaims, type Claims } from './userinfo.js';
 import { invalid, unavailable, type Verdict } from './verdict.js';
 
@@ -229,7 +229,7 @@ function classifyLoginError(error: unknown): Verdict<never> {
   if ((error instanceof oauth.OperationProcessingError || error instanceof oidc.ClientError) && OUTAGE_CODES.has(error.code ?? '')) {
     return unavailable(`the identity provider answered unexpectedly: ${error.message}`);
   }
-  return invalid(error instanceof Error ? error.message : String(error));
+  return invalid(messageOf(error));
 }
 
 function isTransportFailure(error: unknown): boolean {

@@ -10,7 +10,7 @@
  */
 
 import * as oauth from 'oauth4webapi';
-import { isPortcullisError } from '../errors/index.js';
+import { isPortcullisError, messageOf } from '../errors/index.js';
 import { defaultAlgorithms } from './access-token.js';
 import type { IdentityProvider } from './provider.js';
 import { verifyIssuedJwt } from './signed-jwt.js';
@@ -45,7 +45,7 @@ export async function completeClaims(provider: IdentityProvider, idClaims: Claim
   try {
     endpoint = (await provider.configuration()).serverMetadata().userinfo_endpoint;
   } catch (error) {
-    return unavailable(error instanceof Error ? error.message : String(error));
+    return unavailable(messageOf(error));
   }
   if (!wantsUserinfo(provider, endpoint, idClaims)) {
     return { ok: true, value: idClaims };
@@ -72,13 +72,13 @@ export async function fetchUserinfo(provider: IdentityProvider, accessToken: str
       [oauth.allowInsecureRequests]: provider.insecureRequests,
     });
   } catch (error) {
-    return unavailable(`the UserInfo endpoint could not be reached: ${error instanceof Error ? error.message : String(error)}`);
+    return unavailable(`the UserInfo endpoint could not be reached: ${messageOf(error)}`);
   }
   try {
     return await readUserinfo(provider, response);
   } catch (error) {
     // Reading the body can still time out or be cut off.
-    return unavailable(`the UserInfo endpoint did not answer properly: ${error instanceof Error ? error.message : String(error)}`);
+    return unavailable(`the UserInfo endpoint did not answer properly: ${messageOf(error)}`);
   }
 }
 

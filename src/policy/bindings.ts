@@ -12,6 +12,7 @@ import type { ApplicationConfig } from '../config/index.js';
 import type { ValidationProblem } from '../errors/index.js';
 import { bindingsInvalid } from './errors.js';
 import type { ApplicationPolicy, Policy, PolicyDecision, PolicyInput, PolicyRequest, PolicySet, PolicyVerdict } from './types.js';
+import { messageOf } from '../errors/index.js';
 
 /** What compiling needs of an application: its name and its `policies` block. */
 export interface PolicyApplication {
@@ -122,6 +123,6 @@ function safeTest(policy: Policy, input: PolicyInput): PolicyVerdict {
   try {
     return policy.test(input);
   } catch (error) {
-    return { outcome: 'error', message: `evaluation failed: ${error instanceof Error ? error.message : String(error)}` };
+    return { outcome: 'error', message: `evaluation failed: ${messageOf(error)}` };
   }
 }

@@ -10,6 +10,7 @@ import { compileDocument } from './document.js';
 import { policiesInvalid } from './errors.js';
 import { Problems } from './problems.js';
 import type { Policy, PolicySet } from './types.js';
+import { messageOf } from '../errors/index.js';
 
 export interface PolicyFile {
   /** The file's name inside the folder, e.g. `staff.yaml`. */
@@ -88,7 +89,7 @@ function parseFile(text: string, label: string, problems: ValidationProblem[]): 
       value = doc.toJS({ maxAliasCount: 100 });
     } catch (error) {
       // Unresolvable aliases and alias bombs surface here rather than as parse errors.
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = messageOf(error);
       problems.push({ path: several ? `${label}: [${i}]` : label, message: `invalid YAML: ${reason}` });
       return;
     }

@@ -9,6 +9,7 @@ import { strings } from '@bufbuild/cel/ext';
 import type { PolicyInput, PolicyVerdict } from '../types.js';
 import { verdict } from '../types.js';
 import { checkExpression } from './check.js';
+import { messageOf } from '../../errors/index.js';
 
 /**
  * The standard library plus the `strings` extension (`lowerAscii`, `split`, `indexOf`…);
@@ -42,7 +43,7 @@ export function compileProgram(source: string): CompiledProgram {
   try {
     program = planFor(parsed);
   } catch (error) {
-    return { ok: false, problems: [`cannot be planned: ${error instanceof Error ? error.message : String(error)}`] };
+    return { ok: false, problems: [`cannot be planned: ${messageOf(error)}`] };
   }
   return { ok: true, run: (input) => runProgram(program, input) };
 }
@@ -70,7 +71,7 @@ function runProgram(program: Program, { identity, request }: PolicyInput): Polic
       request: { method: request.method, path: request.path, host: request.host, ip: request.ip },
     });
   } catch (error) {
-    return { outcome: 'error', message: `expression failed: ${error instanceof Error ? error.message : String(error)}` };
+    return { outcome: 'error', message: `expression failed: ${messageOf(error)}` };
   }
   if (isCelError(result)) return { outcome: 'error', message: `expression failed: ${result.message}` };
   if (typeof result !== 'boolean') {
