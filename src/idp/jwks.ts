@@ -82,7 +82,7 @@ export class JwksCache {
     const outcome = await this.#renewal();
     if (outcome === 'unavailable') {
       // The key may exist at the IdP; we cannot tell, so this is not a verdict on the token.
-      throw new PortcullisError('PCL_IDP_UNAVAILABLE', 'the signing keys of the identity provider could not be fetched');
+      throw keysUnavailable();
     }
     return outcome;
   }
@@ -112,7 +112,7 @@ export class JwksCache {
    */
   async #demand(): Promise<void> {
     if (!(await this.#refresh()) || this.#local === null) {
-      throw new PortcullisError('PCL_IDP_UNAVAILABLE', 'the signing keys of the identity provider could not be fetched');
+      throw keysUnavailable();
     }
   }
 
@@ -179,4 +179,8 @@ export class JwksCache {
       return false;
     }
   }
+}
+
+function keysUnavailable(): PortcullisError {
+  return new PortcullisError('PCL_IDP_UNAVAILABLE', 'the signing keys of the identity provider could not be fetched');
 }
