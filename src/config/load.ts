@@ -57,6 +57,7 @@ export function validateConfig(raw: unknown, options: ValidateOptions): Config {
   const config: Config = {
     source: options.source,
     outpostName: parsed.outpostName,
+    workers: parsed.workers,
     listen: parsed.listen,
     metricsListen: parsed.metricsListen,
     tlsListen: parsed.tlsListen,

@@ -208,6 +208,8 @@ export interface Config {
   readonly source: string;
   /** `X-authentik-meta-outpost`. */
   readonly outpostName: string;
+  /** Gateway processes on the same listeners; `auto` is resolved at start-up to the machine's cores. */
+  readonly workers: number | 'auto';
   readonly listen: ListenAddress;
   /** Null when `metricsListen` is the empty string. */
   readonly metricsListen: ListenAddress | null;

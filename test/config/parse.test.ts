@@ -41,6 +41,7 @@ describe('a minimal file', () => {
     const expected: Config = {
       source: '/etc/portcullis/portcullis.yaml',
       outpostName: 'portcullis',
+      workers: 1,
       listen: { host: '0.0.0.0', port: 9000 },
       metricsListen: { host: '127.0.0.1', port: 9300 },
       tlsListen: null,
@@ -135,6 +136,7 @@ describe('a full file', () => {
     const expected: Config = {
       source: '/etc/portcullis/portcullis.yaml',
       outpostName: 'portcullis',
+      workers: 1,
       listen: { host: '::1', port: 9443 },
       metricsListen: null,
       tlsListen: null,

@@ -37,6 +37,13 @@ const CASES: readonly (readonly [string, Change, readonly (readonly [string, str
     (d) => Object.assign(d, { listen: '0.0.0.0:9000', metricsListen: '127.0.0.1:9000' }),
     [['metricsListen', 'must not use the same port as listen (9000)']],
   ],
+  ['workers zero', top('workers', 0), [['workers', 'expected auto or a whole number from 1 to 256, got 0']]],
+  ['workers a word', top('workers', 'many'), [['workers', 'expected auto or a whole number from 1 to 256, got "many"']]],
+  [
+    'workers with the memory store',
+    top('workers', 'auto'),
+    [['workers', 'more than one worker needs sessions.store: redis (the memory store lives in one process), got "auto"']],
+  ],
   ['secret missing', (d) => delete d['secret'], [['secret', 'required']]],
   ['secret too short', top('secret', 'short-secret'), [['secret', 'must be at least 32 bytes, got 12 bytes']]],
   ['secret counted in bytes', top('secret', 'é'.repeat(15)), [['secret', 'must be at least 32 bytes, got 30 bytes']]],

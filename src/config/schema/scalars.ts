@@ -101,3 +101,19 @@ export function integer(bounds: { readonly min: number; readonly max: number }):
     { anyOf: [{ type: 'integer', minimum: bounds.min, maximum: bounds.max }, { type: 'string', pattern: '^\\d+$' }] },
   );
 }
+
+/** `auto` or a whole number of processes (`auto`: the machine's cores, resolved at start-up). */
+export function workerCount(max: number): Schema<number | 'auto'> {
+  return leaf(
+    `\`auto\` or integer 1–${max}`,
+    (value, fail) => {
+      if (value === 'auto') return 'auto';
+      const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+      if (typeof number !== 'number' || !Number.isInteger(number) || number < 1 || number > max) {
+        return fail(`expected auto or a whole number from 1 to ${max}, got ${show(value)}`);
+      }
+      return number;
+    },
+    { anyOf: [{ const: 'auto' }, { type: 'integer', minimum: 1, maximum: max }, { type: 'string', pattern: '^\\d+$' }] },
+  );
+}

@@ -10,7 +10,7 @@ import { cidr, hostPort, optionalHostPort, redisUrl } from '../schema/network.js
 import type { Path } from '../schema/path.js';
 import { INVALID } from '../schema/problems.js';
 import type { Context } from '../schema/problems.js';
-import { duration, enumOf, integer, string } from '../schema/scalars.js';
+import { duration, enumOf, integer, string, workerCount } from '../schema/scalars.js';
 import type { ListenAddress } from '../types.js';
 import { applications } from './application.js';
 import { identityDefaults } from './identity.js';
@@ -76,8 +76,31 @@ const cache = object({
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::']);
 
+type RootChecked = Partly<{
+  listen: ListenAddress;
+  metricsListen: ListenAddress | null;
+  tlsListen: ListenAddress | null;
+  workers: number | 'auto';
+  sessions: { readonly store: 'memory' | 'redis' };
+}>;
+
+function checkRoot(value: RootChecked, at: Path, ctx: Context): void {
+  checkListeners(value, at, ctx);
+  checkWorkers(value, at, ctx);
+}
+
+/**
+ * Worker processes share nothing in memory, so more than one needs the Redis store: a session
+ * made by one worker must be found by the next request, whichever worker takes it.
+ */
+function checkWorkers(value: RootChecked, at: Path, ctx: Context): void {
+  const { workers, sessions } = value;
+  if (workers === INVALID || workers === 1 || sessions === INVALID || sessions.store !== 'memory') return;
+  ctx.problems.add(at.key('workers'), `more than one worker needs sessions.store: redis (the memory store lives in one process), got ${JSON.stringify(workers)}`);
+}
+
 /** Two listeners on one port would fail at start-up; say so while validating. */
-function checkListeners(value: Partly<{ listen: ListenAddress; metricsListen: ListenAddress | null; tlsListen: ListenAddress | null }>, at: Path, ctx: Context): void {
+function checkListeners(value: RootChecked, at: Path, ctx: Context): void {
   const { listen } = value;
   if (listen === INVALID) return;
   for (const key of ['metricsListen', 'tlsListen'] as const) {
@@ -126,6 +149,10 @@ export const root = object(
       default: '127.0.0.1:9300',
       description: '`/metrics`, `/healthz`, `/readyz`; `""` disables.',
     }),
+    workers: field(workerCount(256), {
+      default: 1,
+      description: 'Gateway processes sharing the listeners (`auto`: one per core); more than one needs `sessions.store: redis`.',
+    }),
     outpostName: field(string({ nonEmpty: true }), {
       default: 'portcullis',
       description: 'Sent as `X-authentik-meta-outpost` (authentik: the outpost\'s name).',
@@ -164,5 +191,5 @@ export const root = object(
     }),
     applications: field(applications, { required: true, description: 'The protected applications; at least one.' }),
   },
-  { type: 'mapping of configuration keys', check: checkListeners },
+  { type: 'mapping of configuration keys', check: checkRoot },
 );
