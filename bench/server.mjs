@@ -133,12 +133,16 @@ async function startPortcullis() {
   const { createGateway } = await fromDist('gateway/index.js');
   const { createLogger } = await fromDist('observability/index.js');
   const policiesDir = mkdtempSync(join(tmpdir(), 'portcullis-bench-policies-'));
+  // options.redis: the Redis session store at this URL, under a key prefix of this process's own.
+  const keyPrefix = `portcullis-bench-${process.pid}:`;
+  const sessions = options.redis === undefined ? '' : `sessions: { store: redis, redis: { url: "${options.redis}", keyPrefix: "${keyPrefix}" } }`;
   const yaml = `
 listen: "127.0.0.1:0"
 metricsListen: ""
 secret: "\${PORTCULLIS_SECRET}"
 policiesDir: "${policiesDir}"
 log: { level: ${options.logLevel ?? 'info'}, format: json }
+${sessions}
 identity:
   issuer: "${options.issuer}"
   clientId: portcullis
@@ -167,8 +171,26 @@ applications:
   closeServer = async () => {
     await gateway.close();
     rmSync(policiesDir, { recursive: true, force: true });
+    if (options.redis !== undefined) await deleteKeys(options.redis, keyPrefix);
   };
   return { url: urls.gateway.replace('localhost', '127.0.0.1') };
+}
+
+/** Removes what a bench gateway left in Redis (its sessions expire anyway, but not for a day). */
+async function deleteKeys(url, prefix) {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }
 
 const roles = { upstream: startUpstream, idp: startIdp, 'bare-proxy': startBareProxy, 'bare-route': startBareRoute, portcullis: startPortcullis };
