@@ -20,6 +20,14 @@ export interface SessionStoreDeps {
   readonly onRedisError?: (error: Error) => void;
 }
 
+/**
+ * How long a replica answers a session from memory after reading it from Redis (docs/operations.md,
+ * "Sessions in Redis"). Sign-outs reach every replica through the revocation channel at once;
+ * this bounds only what a lost message, or a change made outside Portcullis, can leave behind.
+ */
+export const MEMO_TTL_MS = 5_000;
+const MEMO_MAX_ENTRIES = 10_000;
+
 export function createSessionStore(config: SessionsConfig, deps: SessionStoreDeps): SessionStore {
   const clock = deps.now === undefined ? {} : { now: deps.now };
   const random = deps.randomBytes === undefined ? {} : { randomBytes: deps.randomBytes };
@@ -27,8 +35,10 @@ export function createSessionStore(config: SessionsConfig, deps: SessionStoreDep
     return new MemorySessionStore({ lifetimeMs: config.lifetimeMs, ...clock, ...random, ...(deps.maxSessions === undefined ? {} : { maxSessions: deps.maxSessions }) });
   }
   const timeouts = deps.redisTimeouts ?? {};
+  const client = createRedisClient(config.redis, timeouts);
   return new RedisSessionStore({
-    client: createRedisClient(config.redis, timeouts),
+    client,
+    revocations: { subscriber: client.duplicate(), memo: { ttlMs: MEMO_TTL_MS, maxEntries: MEMO_MAX_ENTRIES } },
     secret: deps.secret,
     keyPrefix: config.redis.keyPrefix,
     lifetimeMs: config.lifetimeMs,

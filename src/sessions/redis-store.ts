@@ -6,11 +6,17 @@
  *
  * Any Redis failure rejects with `SessionStoreUnavailableError`; nothing is ever reported as
  * "no session" because Redis did not answer.
+ *
+ * With `revocations`, records read recently are answered from a local memo while the
+ * revocation channel is subscribed, and every change that ends or replaces a session is
+ * published there, so the other replicas evict it (record-memo.ts, revocation-feed.ts).
  */
 
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { SessionStoreUnavailableError } from './errors.js';
 import { RecordCipher } from './record-cipher.js';
+import { RecordMemo, type RecordMemoOptions } from './record-memo.js';
+import { REVOCATION_SEPARATOR, RevocationFeed, type RedisSubscriber } from './revocation-feed.js';
 import {
   MAX_ID_ATTEMPTS,
   assertCreatable,
@@ -40,6 +46,11 @@ export interface RedisStoreOptions {
   readonly randomBytes?: RandomBytes;
   /** Connection errors ioredis reports between commands (for logging); commands reject on their own. */
   readonly onError?: (error: Error) => void;
+  /**
+   * A second connection for the revocation channel, and the memo it keeps safe. Absent, every
+   * `get` reads Redis.
+   */
+  readonly revocations?: { readonly subscriber: RedisSubscriber; readonly memo: RecordMemoOptions };
 }
 
 type Arg = string | number;
@@ -55,6 +66,8 @@ export class RedisSessionStore implements SessionStore {
   readonly #onError: (error: Error) => void;
   #connectedOnce = false;
   #firstConnection: Promise<void> | undefined;
+  readonly #memo: RecordMemo | null;
+  readonly #feed: RevocationFeed | null;
 
   constructor(options: RedisStoreOptions) {
     assertPositiveMs('lifetimeMs', options.lifetimeMs);
@@ -72,6 +85,24 @@ export class RedisSessionStore implements SessionStore {
     this.#client.on('ready', () => {
       this.#connectedOnce = true;
     });
+    const revocations = options.revocations;
+    const memo = revocations === undefined ? null : new RecordMemo(revocations.memo);
+    this.#memo = memo;
+    this.#feed =
+      revocations === undefined || memo === null
+        ? null
+        : new RevocationFeed({
+            subscriber: revocations.subscriber,
+            channel: this.#revocationChannel(),
+            onRevoked: (id) => memo.forget(id),
+            onInterrupted: () => memo.clear(),
+            onError: (error) => this.#onError(error),
+          });
+  }
+
+  /** Records the memo holds now (tests, metrics). */
+  get memoSize(): number {
+    return this.#memo?.size ?? 0;
   }
 
   async create(input: NewSession): Promise<SessionRecord> {
@@ -94,8 +125,21 @@ export class RedisSessionStore implements SessionStore {
 
   async get(id: string, application: string): Promise<SessionRecord | null> {
     if (!isSessionId(id)) return null;
-    const record = await this.#load('get', id);
+    const record = this.#remembered(id) ?? (await this.#loadAndRemember(id));
     if (record === null || record.application !== application || record.expiresAt <= this.#now()) return null;
+    return record;
+  }
+
+  #remembered(id: string): SessionRecord | undefined {
+    return this.#feed?.live === true ? this.#memo?.get(id, this.#now()) : undefined;
+  }
+
+  async #loadAndRemember(id: string): Promise<SessionRecord | null> {
+    const feed = this.#feed;
+    const changesBefore = feed?.changes ?? 0;
+    const record = await this.#load('get', id);
+    // Only a read no revocation could have overtaken: the feed heard nothing while it ran.
+    if (record !== null && feed !== null && feed.live && feed.changes === changesBefore) this.#memo?.remember(record, this.#now());
     return record;
   }
 
@@ -112,6 +156,7 @@ export class RedisSessionStore implements SessionStore {
     const next: SessionRecord = { ...stored, identity: record.identity, expiresAt };
     // XX: if sign-out deleted the session meanwhile, the refresh must not bring it back.
     const written = await this.#call('update', 'SET', this.#sessionKey(next.id), this.#seal(next), 'PX', ttl(expiresAt, now), 'XX');
+    await this.#revoked([next.id]);
     if (written !== 'OK') return false;
     await this.#eval('update', INDEX_SESSION, this.#userKey(next.application, next.sub), next.id, expiresAt, now, 'touch');
     return true;
@@ -121,6 +166,7 @@ export class RedisSessionStore implements SessionStore {
     if (!isSessionId(id)) return;
     const record = await this.#load('delete', id);
     await this.#call('delete', 'DEL', this.#sessionKey(id));
+    await this.#revoked([id]);
     if (record !== null) await this.#call('delete', 'ZREM', this.#userKey(record.application, record.sub), id);
     for (const key of record === null ? [] : sidKeysOf(record)) await this.#call('delete', 'ZREM', this.#sidKey(key), id);
   }
@@ -141,6 +187,7 @@ export class RedisSessionStore implements SessionStore {
       const record = await this.#load('deleteForSid', id);
       if (record !== null && inSidScope(record, only)) {
         await this.#call('deleteForSid', 'DEL', this.#sessionKey(id));
+        await this.#revoked([id]);
         ended += 1;
       }
     }
@@ -165,6 +212,7 @@ export class RedisSessionStore implements SessionStore {
     if (!Array.isArray(ids)) throw unexpectedReply(operation);
     // One DEL per key: session keys live in different cluster slots.
     const deleted = await Promise.all(ids.map((id) => this.#call(operation, 'DEL', this.#sessionKey(String(id)))));
+    await this.#revoked(ids.map(String));
     return deleted.filter((count) => count === 1).length;
   }
 
@@ -194,11 +242,31 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async close(): Promise<void> {
+    await this.#feed?.close();
     try {
       await this.#client.quit();
     } catch {
       this.#client.disconnect(); // Redis unreachable: QUIT cannot be sent, drop the socket
     }
+  }
+
+  /**
+   * Tells every replica (this one first) that these sessions ended or changed. A failed publish
+   * is logged, not thrown: the change itself is done, and a memo that missed it forgets the
+   * record within its TTL.
+   */
+  async #revoked(ids: readonly string[]): Promise<void> {
+    if (this.#feed === null || ids.length === 0) return;
+    for (const id of ids) this.#memo?.forget(id);
+    try {
+      await this.#client.call('PUBLISH', this.#revocationChannel(), ids.join(REVOCATION_SEPARATOR));
+    } catch (error) {
+      this.#onError(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  #revocationChannel(): string {
+    return `${this.#prefix}revoked`;
   }
 
   #sessionKey(id: string): string {
