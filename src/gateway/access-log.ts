@@ -28,6 +28,10 @@ export function installAccessLog(app: FastifyInstance, metrics: Metrics): void {
     const outcome = context?.outcome == null ? 'rejected' : OUTCOME_NAMES[context.outcome];
     metrics.requests.inc({ app: appName, outcome, auth_method: context?.identity?.method ?? 'none' });
     metrics.requestDuration.observe({ app: appName, outcome }, reply.elapsedTime / 1000);
+    // Here rather than in a hook of proxy mode's own: one onResponse hook per request.
+    if (context !== null && context.outcome === 'allow' && context.forwardedAt !== null) {
+      metrics.upstreamDuration.observe({ app: appName }, (performance.now() - context.forwardedAt) / 1000);
+    }
     request.log.info(
       {
         app: context?.app.name ?? null,

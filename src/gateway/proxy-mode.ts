@@ -40,13 +40,6 @@ export async function proxyMode(scope: FastifyInstance, options: ProxyModeOption
   });
   scope.addHook('onRequest', guard);
   const { metrics } = options;
-  scope.addHook('onResponse', (request, _reply, done) => {
-    const context = request.portcullis;
-    if (context !== null && context.outcome === 'allow' && context.forwardedAt !== null) {
-      metrics.upstreamDuration.observe({ app: context.app.name }, (performance.now() - context.forwardedAt) / 1000);
-    }
-    done();
-  });
 
   const forwarding = (request: AnyRequest): ForwardingFacts => forwardingFacts(request, options.trust);
   // `rewriteRequestHeaders` is honoured by http-proxy's WebSocket client but missing from its

@@ -138,7 +138,22 @@ function renderAllow(
  * sent instead of leaving it, or a placeholder, in place (Caddy 2.6's `copy_headers` sends
  * its literal `{http.reverse_proxy.header.…}` for a header the answer lacks).
  */
-export function allowHeaders(app: PreparedApplication, identity: Identity | null): Record<string, string> {
+export function allowHeaders(app: PreparedApplication, identity: Identity | null): Readonly<Record<string, string>> {
+  if (identity === null) return buildAllowHeaders(app, null);
+  // An identity is immutable and comes back on every request of its session or cached
+  // credential: its answer is built once per application (and key set, see identityHeaderEntries).
+  const { plan } = app.upstream;
+  const memo = allowMemos.get(identity);
+  if (memo !== undefined && memo.plan === plan && memo.jwks === plan.meta.jwks) return memo.headers;
+  const headers = Object.freeze(buildAllowHeaders(app, identity));
+  allowMemos.set(identity, { plan, jwks: plan.meta.jwks, headers });
+  return headers;
+}
+
+/** Held weakly, like the identity headers' memo: never longer than the identity lives. */
+const allowMemos = new WeakMap<Identity, { readonly plan: PreparedApplication['upstream']['plan']; readonly jwks: string; readonly headers: Readonly<Record<string, string>> }>();
+
+function buildAllowHeaders(app: PreparedApplication, identity: Identity | null): Record<string, string> {
   const { plan } = app.upstream;
   const headers: Record<string, string> = Object.fromEntries(extraHeaderEntries(plan, identity));
   if (identity === null) {
