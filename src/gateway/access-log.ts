@@ -6,7 +6,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../observability/index.js';
-import type { RequestContext } from './context.js';
+import { clientIpOf, type RequestContext } from './context.js';
 
 /** The outcome names operators see in metrics (DESIGN.md §2 in plain words). */
 const OUTCOME_NAMES: Record<NonNullable<RequestContext['outcome']>, string> = {
@@ -41,7 +41,7 @@ export function installAccessLog(app: FastifyInstance, metrics: Metrics): void {
         outcome: context?.outcome ?? null,
         authMethod: context?.identity?.method ?? null,
         user: context?.identity?.username ?? null,
-        client: request.ip,
+        client: clientIpOf(request),
         durationMs: Math.round(reply.elapsedTime * 100) / 100,
       },
       'request',

@@ -41,6 +41,8 @@ export interface RequestContext {
   forwardedAt: number | null;
   /** The client's response while proxying; it emits `abort` when the client leaves early. */
   clientResponse: NodeJS.EventEmitter | null;
+  /** The client address, once asked for (see `clientIpOf`). */
+  clientIp: string | null;
 }
 
 declare module 'fastify' {
@@ -125,6 +127,7 @@ export function installRouting(app: FastifyInstance, router: Pick<HostRouter, 'r
       setCookies: [],
       forwardedAt: null,
       clientResponse: null,
+      clientIp: null,
     };
     done();
   });
@@ -219,6 +222,18 @@ function installContinue(app: FastifyInstance): void {
     }
     done(null, payload);
   });
+}
+
+/**
+ * The client address after `trustedProxies` handling, worked out once per request: Fastify's
+ * `request.ip` parses X-Forwarded-For again on every read, and the facts, the forwarding
+ * headers and the access log each need it.
+ */
+export function clientIpOf(request: AnyRequest): string {
+  const context = request.portcullis;
+  if (context === null) return request.ip;
+  context.clientIp ??= request.ip;
+  return context.clientIp;
 }
 
 export function contextOf(request: AnyRequest): RequestContext {

@@ -12,7 +12,7 @@ import type { TimeoutsConfig } from '../config/index.js';
 import type { Metrics } from '../observability/index.js';
 import { rewriteResponseHeaders, rewriteUpstreamHeaders, type ForwardingFacts, type HeaderMap } from '../upstream/index.js';
 import type { PreparedApplication } from './application.js';
-import { contextOf, type AnyReply, type AnyRequest, type RequestContext } from './context.js';
+import { clientIpOf, contextOf, type AnyReply, type AnyRequest, type RequestContext } from './context.js';
 import { decide } from './decide.js';
 import { finishLogin, signatureOf, signOut } from './login/index.js';
 import { renderOutcome, sendError } from './render.js';
@@ -184,7 +184,7 @@ export function forwardingFacts(request: AnyRequest, trust: TrustFunction): Forw
   return {
     peerAddress,
     peerTrusted: trust(peerAddress),
-    clientAddress: request.ip,
+    clientAddress: clientIpOf(request),
     proto: request.protocol === 'https' ? 'https' : 'http',
     host: request.host,
   };

@@ -6,6 +6,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { CredentialFacts } from '../auth/index.js';
 import type { PreparedApplication } from './application.js';
+import { clientIpOf } from './context.js';
 import { headerLines } from './header-lines.js';
 
 export interface RequestFacts extends CredentialFacts {
@@ -72,7 +73,7 @@ function factsOf(request: FastifyRequest, app: PreparedApplication, { method, ho
     wantsHtml: typeof accept === 'string' && accept.includes('text/html'),
     noRedirect: headers[NO_REDIRECT] !== undefined || queryHasParameter(query, NO_REDIRECT),
     host: host.toLowerCase(),
-    clientIp: request.ip,
+    clientIp: clientIpOf(request),
     // Two credential header lines are ambiguous; authenticators treat the joined value as malformed.
     credentialHeader: credential === undefined ? undefined : credential.join(', '),
     cookieHeader: headers.cookie,
