@@ -27,7 +27,7 @@ export async function runGateway(config: Config, options: RunOptions = {}): Prom
   const controls = worker?.controls ?? signalControls();
   const gateway = await createGateway({ config, logger, operationsListener: worker === undefined });
   worker?.serve(gateway);
-  const urls = await gateway.listen();
+  const urls = await listenOrClose(gateway);
   // A worker's line is not "portcullis started": that one is the primary's, once every worker listens.
   logger.info({ version: VERSION, gateway: urls.gateway, health: urls.health, tls: urls.tls }, worker === undefined ? 'portcullis started' : 'worker started');
   worker?.listening({ gateway: urls.gateway, tls: urls.tls });
@@ -132,7 +132,7 @@ export async function startAuthentikOutpost(options: AuthentikOutpostOptions): P
     });
   let current = sourceFor(await readLocal());
   source = current;
-  const urls = await gateway.listen();
+  const urls = await listenOrClose(gateway);
   logger.info(
     { version: VERSION, gateway: urls.gateway, health: urls.health, tls: urls.tls, authentik: settings.host.origin, instance: current.instanceUuid },
     worker === undefined ? 'portcullis started' : 'worker started',
@@ -195,6 +195,20 @@ export async function runWithAuthentik(
   await outpost.close();
   logger.info('stopped');
   return 0;
+}
+
+/**
+ * Opens the listeners; when one cannot be opened (a port in use), closes what was started, so
+ * that the process exits with its error instead of staying alive on the session store's
+ * connection and the IdP discovery timers.
+ */
+async function listenOrClose(gateway: Gateway): Promise<Awaited<ReturnType<Gateway['listen']>>> {
+  try {
+    return await gateway.listen();
+  } catch (error) {
+    await gateway.close().catch(() => undefined);
+    throw error;
+  }
 }
 
 /**

@@ -9,6 +9,9 @@ import type { Registry } from 'prom-client';
 import type { Controls } from './controls.js';
 import { isToWorker, type GatewayUrls, type ToPrimary, type ToWorker } from './messages.js';
 
+/** After its command ended, how long a worker may take to exit on its own. */
+const LEAVE_GRACE_MS = 2_000;
+
 /** What the primary asks a worker about; the gateway provides both. */
 export interface ServedGateway {
   isReady(): boolean;
@@ -30,7 +33,11 @@ export interface WorkerLink {
   serve(gateway: ServedGateway): void;
   /** Tells the primary this worker's listeners are open. */
   listening(urls: GatewayUrls): void;
-  /** Closes the IPC channel, so the process exits with its own exit code once idle. */
+  /**
+   * The command is over (drained, or failed to start): closes the IPC channel so the process
+   * exits with its own exit code once idle, and makes sure it does exit soon after, whatever a
+   * failed start-up left open.
+   */
   leave(): void;
 }
 
@@ -114,7 +121,11 @@ export function joinPrimary(): WorkerLink {
       send({ portcullis: 'listening', urls });
     },
     leave() {
+      process.off('SIGTERM', onStop);
+      process.off('SIGINT', onStop);
       if (process.connected) worker.disconnect();
+      // Unreferenced: a worker that ends on its own is not held up; `process.exitCode` is kept.
+      setTimeout(() => process.exit(), LEAVE_GRACE_MS).unref();
     },
   };
 }
