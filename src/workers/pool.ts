@@ -7,6 +7,7 @@
  */
 
 import cluster, { type Worker } from 'node:cluster';
+import { PortcullisError } from '../errors/index.js';
 import type { Logger } from '../observability/index.js';
 import { RestartBackoff, type BackoffPolicy } from './backoff.js';
 import { isToPrimary, type GatewayUrls, type MetricsJson, type ToPrimary, type ToWorker } from './messages.js';
@@ -27,11 +28,12 @@ interface Member {
 }
 
 /** A worker ended before every worker of the first start-up was listening. */
-export class WorkerStartFailure extends Error {
+export class WorkerStartFailure extends PortcullisError {
+  /** The worker's exit code (1 when a signal ended it): what `portcullis run` exits with. */
   readonly exitCode: number;
 
   constructor(exitCode: number, detail: string) {
-    super(`a worker ended during start-up (${detail})`);
+    super('PCL_WORKER_START', `a worker ended during start-up (${detail})`);
     this.name = 'WorkerStartFailure';
     this.exitCode = exitCode;
   }

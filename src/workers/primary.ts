@@ -48,7 +48,11 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
   try {
     // Before any fork: a port in use fails here, with nothing to clean up.
     const health = operations === null || config.metricsListen === null ? null : await operations.listen({ host: config.metricsListen.host, port: config.metricsListen.port });
-    const started = await Promise.race([workers.start(), stop.signal]);
+    const starting = workers.start();
+    // Stopped during start-up, the race is decided by the signal; a start-up failure reported
+    // after that is already handled by the drain and must not surface as an unhandled rejection.
+    starting.catch(() => undefined);
+    const started = await Promise.race([starting, stop.signal]);
     if (typeof started === 'string') {
       logger.info({ signal: started }, 'stopping before every worker started');
     } else {
@@ -61,7 +65,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
     return code;
   } catch (error) {
     if (!(error instanceof WorkerStartFailure)) throw error;
-    logger.error({ err: error.message }, 'portcullis could not start');
+    logger.error({ code: error.code, err: error.message }, 'portcullis could not start');
     await workers.stop(config.timeouts.shutdownMs + DRAIN_GRACE_MS);
     return error.exitCode;
   } finally {
