@@ -7,8 +7,9 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { loadConfig } from './config/index.js';
+import { loadConfig, type Config } from './config/index.js';
 import { formatProblems, isPortcullisError, ValidationError } from './errors/index.js';
+import type { WorkerLink } from './workers/index.js';
 
 const USAGE = `Usage: portcullis <command> [options]
 
@@ -102,17 +103,41 @@ async function checkConfigCommand(args: string[]): Promise<number> {
 }
 
 async function runCommand(args: string[]): Promise<number> {
+  const { isWorkerProcess, joinPrimary } = await import('./workers/index.js');
+  // A worker of `workers: N` (forked by the primary with this same command line) answers its
+  // primary from the start, and closes the channel at the end so that it exits with its code.
+  const worker = isWorkerProcess() ? joinPrimary() : undefined;
+  try {
+    return await runAs(args, worker);
+  } finally {
+    worker?.leave();
+  }
+}
+
+async function runAs(args: string[], worker: WorkerLink | undefined): Promise<number> {
   const { wantsAuthentik, authentikSettingsFrom } = await import('./authentik/index.js');
+  const run = await import('./run.js');
+  const options = worker === undefined ? {} : { worker };
   if (wantsAuthentik(process.env)) {
-    const { runWithAuthentik } = await import('./run.js');
     // Configured by authentik: a configuration file, if named or present, adds local settings.
     const file = configPath(args);
     const named = hasConfigOption(args) || process.env.PORTCULLIS_CONFIG !== undefined;
-    return runWithAuthentik(authentikSettingsFrom(process.env), named || existsSync(file) ? file : null, process.env);
+    const local = named || existsSync(file) ? file : null;
+    const settings = authentikSettingsFrom(process.env);
+    if (worker === undefined) {
+      const reread = (): Promise<Config> => run.authentikLocalSettings(settings, local, process.env);
+      const primary = await run.runWorkersIfAsked(await reread(), reread, true);
+      if (primary !== null) return primary;
+    }
+    return run.runWithAuthentik(settings, local, process.env, options);
   }
-  const { runGateway } = await import('./run.js');
-  const config = await loadConfig(configPath(args), process.env);
-  return runGateway(config);
+  const path = configPath(args);
+  const config = await loadConfig(path, process.env);
+  if (worker === undefined) {
+    const primary = await run.runWorkersIfAsked(config, () => loadConfig(path, process.env));
+    if (primary !== null) return primary;
+  }
+  return run.runGateway(config, options);
 }
 
 function hasConfigOption(args: string[]): boolean {

@@ -1,8 +1,9 @@
 /**
  * `portcullis run`: start the gateway, say what it serves, reload on SIGHUP, and drain on
- * SIGTERM/SIGINT.
+ * SIGTERM/SIGINT; with `workers: N`, the cluster primary that runs N of them (src/workers).
  */
 
+import { availableParallelism } from 'node:os';
 import { Registry } from 'prom-client';
 import { AuthentikSource, localSettingsConfig, OutpostMetrics, type AuthentikSettings, type AuthentikSourceOptions } from './authentik/index.js';
 import { loadConfig, readConfigDocument, type Config, type ConfigDocument } from './config/index.js';
@@ -10,12 +11,26 @@ import { formatProblems, messageOf, ValidationError } from './errors/index.js';
 import { createGateway, type Gateway } from './gateway/index.js';
 import { createLogger, type Logger } from './observability/index.js';
 import { VERSION } from './version.js';
+import { runPrimary, signalControls, workerCount, type WorkerLink } from './workers/index.js';
 
-export async function runGateway(config: Config): Promise<number> {
-  const logger = createLogger({ config: config.log });
-  const gateway = await createGateway({ config, logger });
-  const urls = await gateway.listen();
-  logger.info({ version: VERSION, gateway: urls.gateway, health: urls.health, tls: urls.tls }, 'portcullis started');
+export { untilSignal } from './workers/index.js';
+
+export interface RunOptions {
+  /** Set in a worker of `workers: N`: its primary's controls, the log binding, IPC answers. */
+  readonly worker?: WorkerLink;
+}
+
+export async function runGateway(config: Config, options: RunOptions = {}): Promise<number> {
+  const { worker } = options;
+  const root = createLogger({ config: config.log });
+  const logger = worker === undefined ? root : root.child(worker.bindings);
+  const controls = worker?.controls ?? signalControls();
+  const gateway = await createGateway({ config, logger, operationsListener: worker === undefined });
+  worker?.serve(gateway);
+  const urls = await listenOrClose(gateway);
+  // A worker's line is not "portcullis started": that one is the primary's, once every worker listens.
+  logger.info({ version: VERSION, gateway: urls.gateway, health: urls.health, tls: urls.tls }, worker === undefined ? 'portcullis started' : 'worker started');
+  worker?.listening({ gateway: urls.gateway, tls: urls.tls });
   for (const app of config.applications) {
     logger.info(
       {
@@ -29,17 +44,28 @@ export async function runGateway(config: Config): Promise<number> {
       'serving application',
     );
   }
-  const onHangUp = (): void => {
+  controls.onReload(() => {
     void reload(config, gateway, logger);
-  };
-  process.on('SIGHUP', onHangUp);
-  const signal = await untilSignal();
-  process.off('SIGHUP', onHangUp);
+  });
+  const signal = await controls.untilStop();
+  controls.release();
   logger.info({ signal }, 'draining in-flight requests');
   await gateway.close();
   logger.info('stopped');
   logger.flush();
   return 0;
+}
+
+/**
+ * `portcullis run` for a configuration whose `workers` is more than one process (`auto`: the
+ * cores this process may use): the cluster primary. Null when one process is what it asks for,
+ * which then runs as it always did, without a primary.
+ */
+export async function runWorkersIfAsked(config: Config, reread: () => Promise<Config>, authentik = false): Promise<number | null> {
+  const workers = workerCount(config.workers, availableParallelism());
+  if (workers <= 1) return null;
+  const logger = createLogger({ config: config.log }).child({ role: 'primary', pid: process.pid });
+  return runPrimary({ workers, config, logger, reread, forwardRefresh: authentik });
 }
 
 export interface AuthentikOutpostOptions {
@@ -51,6 +77,8 @@ export interface AuthentikOutpostOptions {
   readonly logger?: Logger;
   /** Test knobs of the source (start-up retry, trigger delay, hello interval). */
   readonly source?: Pick<AuthentikSourceOptions, 'retryMs' | 'triggerJitterMs' | 'helloIntervalMs'>;
+  /** Set in a worker of `workers: N`: the primary serves the operations listener. */
+  readonly worker?: WorkerLink;
 }
 
 export interface AuthentikOutpost {
@@ -73,7 +101,8 @@ export async function startAuthentikOutpost(options: AuthentikOutpostOptions): P
   const build = env.GIT_BUILD_HASH ?? '';
   // The local settings alone (no provider yet) decide listeners, sessions and logging.
   const bootstrap = localSettingsConfig(settings, await readLocal());
-  const logger = options.logger ?? createLogger({ config: bootstrap.log });
+  const { worker } = options;
+  const logger = options.logger ?? (worker === undefined ? createLogger({ config: bootstrap.log }) : createLogger({ config: bootstrap.log }).child(worker.bindings));
   let source: AuthentikSource | null = null;
   let metrics: OutpostMetrics | null = null;
   const gateway = await createGateway({
@@ -83,7 +112,9 @@ export async function startAuthentikOutpost(options: AuthentikOutpostOptions): P
     registerMetrics: (registry) => {
       metrics = new OutpostMetrics(registry, build);
     },
+    operationsListener: worker === undefined,
   });
+  worker?.serve(gateway);
   const outpostMetrics = metrics ?? new OutpostMetrics(new Registry(), build);
   const sourceFor = (local: ConfigDocument | null, configured = false): AuthentikSource =>
     new AuthentikSource({
@@ -101,8 +132,12 @@ export async function startAuthentikOutpost(options: AuthentikOutpostOptions): P
     });
   let current = sourceFor(await readLocal());
   source = current;
-  const urls = await gateway.listen();
-  logger.info({ version: VERSION, gateway: urls.gateway, health: urls.health, tls: urls.tls, authentik: settings.host.origin, instance: current.instanceUuid }, 'portcullis started');
+  const urls = await listenOrClose(gateway);
+  logger.info(
+    { version: VERSION, gateway: urls.gateway, health: urls.health, tls: urls.tls, authentik: settings.host.origin, instance: current.instanceUuid },
+    worker === undefined ? 'portcullis started' : 'worker started',
+  );
+  worker?.listening({ gateway: urls.gateway, tls: urls.tls });
   current.start();
   return {
     gateway,
@@ -123,28 +158,57 @@ export async function startAuthentikOutpost(options: AuthentikOutpostOptions): P
   };
 }
 
-/** `portcullis run` with AUTHENTIK_HOST and AUTHENTIK_TOKEN: SIGUSR1 re-fetches, SIGHUP re-reads the file too. */
-export async function runWithAuthentik(settings: AuthentikSettings, configFile: string | null, env: Readonly<Record<string, string | undefined>>): Promise<number> {
-  const outpost = await startAuthentikOutpost({ settings, configFile, env });
+/**
+ * The local settings of authentik mode, before the API answered (listeners, sessions, logging,
+ * `workers`): what the cluster primary needs to know.
+ */
+export async function authentikLocalSettings(settings: AuthentikSettings, configFile: string | null, env: Readonly<Record<string, string | undefined>>): Promise<Config> {
+  return localSettingsConfig(settings, configFile === null ? null : await readConfigDocument(configFile, env));
+}
+
+/**
+ * `portcullis run` with AUTHENTIK_HOST and AUTHENTIK_TOKEN: SIGUSR1 re-fetches, SIGHUP re-reads
+ * the file too. In a worker of `workers: N`, each worker follows authentik's API itself, as a
+ * replica of the outpost would (its own instance, websocket and refreshes).
+ */
+export async function runWithAuthentik(
+  settings: AuthentikSettings,
+  configFile: string | null,
+  env: Readonly<Record<string, string | undefined>>,
+  options: RunOptions = {},
+): Promise<number> {
+  const outpost = await startAuthentikOutpost({ settings, configFile, env, ...(options.worker === undefined ? {} : { worker: options.worker }) });
   const logger = outpost.gateway.server.log;
-  const onRefresh = (): void => {
+  const controls = options.worker?.controls ?? signalControls();
+  controls.onRefresh(() => {
     void outpost.source().refresh();
-  };
-  const onHangUp = (): void => {
+  });
+  controls.onReload(() => {
     outpost.reloadLocal().catch((error: unknown) => {
       const problems = error instanceof ValidationError ? formatProblems(error.problems) : messageOf(error);
       logger.error({ problems }, 'configuration reload refused; nothing changed');
     });
-  };
-  process.on('SIGUSR1', onRefresh);
-  process.on('SIGHUP', onHangUp);
-  const signal = await untilSignal();
-  process.off('SIGUSR1', onRefresh);
-  process.off('SIGHUP', onHangUp);
+  });
+  const signal = await controls.untilStop();
+  controls.release();
   logger.info({ signal }, 'draining in-flight requests');
   await outpost.close();
   logger.info('stopped');
   return 0;
+}
+
+/**
+ * Opens the listeners; when one cannot be opened (a port in use), closes what was started, so
+ * that the process exits with its error instead of staying alive on the session store's
+ * connection and the IdP discovery timers.
+ */
+async function listenOrClose(gateway: Gateway): Promise<Awaited<ReturnType<Gateway['listen']>>> {
+  try {
+    return await gateway.listen();
+  } catch (error) {
+    await gateway.close().catch(() => undefined);
+    throw error;
+  }
 }
 
 /**
@@ -166,17 +230,4 @@ async function reload(running: Config, gateway: Gateway, logger: Logger): Promis
     const problems = error instanceof ValidationError ? formatProblems(error.problems) : messageOf(error);
     logger.error({ problems }, 'configuration reload refused; nothing changed');
   }
-}
-
-/** Resolves with the first SIGTERM or SIGINT. */
-export function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      resolve(signal);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
 }

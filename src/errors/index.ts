@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   PCL_AUTHENTIK_REFUSED: 'authentik refused the outpost token (401/403)',
   PCL_AUTHENTIK_UNAVAILABLE: 'authentik\'s API could not be reached or answered with an error',
   PCL_AUTHENTIK_MALFORMED: 'authentik\'s API answered something that is not what an outpost expects',
+  PCL_WORKER_START: 'A worker of `workers: N` ended before every worker of the first start listened',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,4 +1,5 @@
 export { createGateway, type Gateway, type GatewayOptions } from './server.js';
+export { createHealthServer, type HealthOptions, type MetricsSource } from './health.js';
 export type { Outcome, OutcomeKind } from './outcome.js';
 export { decide, outcomeOf } from './decide.js';
 export type { RequestFacts } from './request-facts.js';

@@ -58,7 +58,7 @@ export function closeRuntime(runtime: Runtime): void {
   runtime.policies.close();
 }
 
-const RESTART_ONLY = ['listen', 'metricsListen', 'tlsListen', 'secret', 'trustedProxies', 'sessions', 'limits', 'timeouts'] as const;
+const RESTART_ONLY = ['listen', 'metricsListen', 'tlsListen', 'workers', 'secret', 'trustedProxies', 'sessions', 'limits', 'timeouts'] as const;
 
 /** The top-level keys whose change only a restart applies. */
 export function restartOnlyChanges(running: Config, next: Config): string[] {

@@ -32,6 +32,12 @@ export interface GatewayOptions {
   readonly ready?: () => boolean;
   /** Extra metrics collected with the gateway's own (the configuration source's). */
   readonly registerMetrics?: (registry: Registry) => void;
+  /**
+   * Whether this gateway opens `metricsListen` itself (default true). A worker of `workers: N`
+   * passes false: its cluster primary serves the operations listener and asks each worker for
+   * `isReady()` and `metrics`.
+   */
+  readonly operationsListener?: boolean;
 }
 
 export interface ReloadResult {
@@ -58,9 +64,13 @@ export interface Gateway {
   reload(next: Config): Promise<ReloadResult>;
   /** Ends every session whose IdP session (`sid`) the IdP ended; resolves with how many ended. */
   endSessionsOf(sessionId: string): Promise<number>;
+  /** What `/readyz` answers: not draining, the configuration source delivered, every IdP discovered. */
+  isReady(): boolean;
+  /** The registry `/metrics` serves. */
+  readonly metrics: Registry;
 }
 
-export async function createGateway({ config, logger, sessionStore, ready, registerMetrics }: GatewayOptions): Promise<Gateway> {
+export async function createGateway({ config, logger, sessionStore, ready, registerMetrics, operationsListener = true }: GatewayOptions): Promise<Gateway> {
   const trust = compileTrust(config.trustedProxies);
   const metrics = createMetrics({ cache: () => runtime.credentials });
   registerMetrics?.(metrics.registry);
@@ -126,10 +136,8 @@ export async function createGateway({ config, logger, sessionStore, ready, regis
   await server.register(proxyMode, { applications: () => runtime.applications, timeouts: config.timeouts, trust, metrics });
 
   const tls = config.tlsListen === null ? null : new TlsListener(server.server, await loadCertificates(config.tls.certificates));
-  const health = config.metricsListen === null ? null : createHealthServer({
-          isReady: () => !draining && (ready?.() ?? true) && runtime.idps.isReady(),
-          metrics,
-        });
+  const isReady = (): boolean => !draining && (ready?.() ?? true) && runtime.idps.isReady();
+  const health = config.metricsListen === null || !operationsListener ? null : createHealthServer({ isReady, metrics: metrics.registry });
 
   return {
     get idps() {
@@ -152,6 +160,8 @@ export async function createGateway({ config, logger, sessionStore, ready, regis
       return { applied: true, restartNeeded };
     },
     endSessionsOf: (sessionId) => sessions.deleteForSid(sessionId),
+    isReady,
+    metrics: metrics.registry,
     async listen() {
       runtime.idps.startDiscovery();
       const gateway = await server.listen({ host: config.listen.host, port: config.listen.port });
