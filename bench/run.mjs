@@ -48,6 +48,7 @@ const { values: opts } = parseArgs({
     'log-level': { type: 'string', default: 'info' },
     'log-level-b': { type: 'string' },
     redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
+    workers: { type: 'string', default: '2' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -317,6 +318,85 @@ function load({ url, headers = {}, duration, amount, connections = CONNECTIONS, 
   });
 }
 
+/**
+ * `portcullis run` as a user starts it, with `workers` processes and the Redis session store:
+ * the same applications as bench/server.mjs's gateway, on ports chosen here (the primary serves
+ * `/readyz` once every worker is ready). Its stdout, the access log, goes to /dev/null.
+ */
+async function startWorkersGateway({ upstream, issuer, redis, workers }) {
+  const dir = mkdtempSync(join(os.tmpdir(), 'portcullis-bench-workers-'));
+  mkdirSync(join(dir, 'policies'));
+  const [port, health] = [await freePort(), await freePort()];
+  const keyPrefix = `portcullis-bench-workers-${process.pid}:`;
+  const file = join(dir, 'portcullis.yaml');
+  writeFileSync(
+    file,
+    `workers: ${workers}
+listen: "127.0.0.1:${port}"
+metricsListen: "127.0.0.1:${health}"
+secret: "\${PORTCULLIS_SECRET}"
+policiesDir: "${join(dir, 'policies')}"
+log: { level: ${opts['log-level']}, format: json }
+sessions: { store: redis, redis: { url: "${redis}", keyPrefix: "${keyPrefix}" } }
+identity:
+  issuer: "${issuer}"
+  clientId: portcullis
+  clientSecret: portcullis-dev-secret
+applications:
+  - name: app
+    externalHost: "http://app.test"
+    internalHost: "${upstream}"
+  - name: fwd
+    externalHost: "http://fwd.test"
+    mode: forward_single
+`,
+  );
+  const child = spawn(process.execPath, [join(opts.dist, 'cli.js'), 'run', '--config', file], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, PORTCULLIS_SECRET: 'bench-secret-that-is-at-least-32-bytes-long!' },
+  });
+  children.push(child);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the workers gateway exited with ${child.exitCode}`);
+    if (Date.now() > deadline) throw new Error('the workers gateway was not ready in 30 s');
+    const ready = await request(`http://127.0.0.1:${health}/readyz`).then((res) => res.body.text().then(() => res.statusCode === 200), () => false);
+    if (ready) break;
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  const pids = [child.pid, ...childPids(child.pid)];
+  if (pids.length !== workers + 1) throw new Error(`expected ${workers} workers under the primary, found ${pids.length - 1}`);
+  return {
+    info: { url: `http://127.0.0.1:${port}` },
+    pids,
+    async close() {
+      if (child.exitCode === null) {
+        const exited = new Promise((done) => child.once('exit', done));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      await deleteRedisKeys(redis, keyPrefix);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function deleteRedisKeys(url, prefix) {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /** Whether a Redis server answers PING at this URL (the Redis row runs only then). */
 async function redisAnswers(url) {
   const { Redis } = await import('ioredis');
@@ -437,6 +517,9 @@ async function main() {
   const [proxyInfo, routeInfo] = await Promise.all([bareProxy.ready, bareRoute.ready]);
   for (const gw of gateways) gw.info = await gw.server.ready;
   if (redisGateway !== null) redisGateway.info = await redisGateway.server.ready;
+  // `portcullis run` with `workers: N` (row 4w): a cluster primary and N workers, Redis sessions.
+  const workersGateway = redisGateway === null ? null : await startWorkersGateway({ upstream: up.url, issuer: idpInfo.issuer, redis: opts.redis, workers: Number(opts.workers) });
+  if (workersGateway === null) notes.push('Row 4w skipped: it needs Redis, like row 4r.');
 
   let nginx = null;
   if (existsSync(NGINX)) {
@@ -466,7 +549,7 @@ async function main() {
     'x-original-method': 'GET',
     cookie,
   });
-  for (const gw of [...gateways, ...(redisGateway === null ? [] : [redisGateway])]) {
+  for (const gw of [...gateways, ...(redisGateway === null ? [] : [redisGateway]), ...(workersGateway === null ? [] : [workersGateway])]) {
     const proxied = await get(`${gw.info.url}/private`, { host: 'app.test', authorization: basic(BOB) });
     if (proxied.status !== 200) throw new Error(`Basic login for the session cookie answered ${proxied.status}: ${proxied.text}`);
     gw.appCookie = firstCookie(proxied.headers['set-cookie']);
@@ -535,6 +618,11 @@ async function main() {
   }
   if (redisGateway !== null) {
     rows.push({ id: '4r', name: 'Portcullis, session cookie, Redis store', url: `${redisGateway.info.url}/private`, headers: { host: 'app.test', cookie: redisGateway.appCookie }, check: expectEcho('bob'), target: { ref: '4', max: 1.15 }, cpu: [pid(redisGateway.server)] });
+  }
+  if (workersGateway !== null) {
+    // CPU: the primary (it accepts every connection) and every worker. No target: on a 2-core
+    // machine the load generator and the upstream share the cores with the workers.
+    rows.push({ id: '4w', name: `Portcullis, session cookie, Redis store, workers: ${opts.workers}`, url: `${workersGateway.info.url}/private`, headers: { host: 'app.test', cookie: workersGateway.appCookie }, check: expectEcho('bob'), cpu: workersGateway.pids });
   }
   rows.push({ id: '8', name: 'bare Fastify route (empty 200)', url: `${routeInfo.url}/outpost.goauthentik.io/auth/nginx`, headers: nginxHeaders(gateways[0].fwdCookie), check: (a) => (a.status === 200 ? null : `status ${a.status}`), cpu: [pid(bareRoute)] });
   rows.push({ id: '8h', name: "… + row 7's response headers, static", url: `${routeHInfo.url}/outpost.goauthentik.io/auth/nginx`, headers: nginxHeaders(gateways[0].fwdCookie), check: (a) => (a.status === 200 ? null : `status ${a.status}`), cpu: [pid(bareRouteH)] });
@@ -750,6 +838,7 @@ async function main() {
   }
 
   await nginx?.close();
+  await workersGateway?.close();
   await Promise.all([upstream, idp, bareProxy, bareRoute, bareProxyH, bareRouteH, ...gateways.map((g) => g.server), ...(redisGateway === null ? [] : [redisGateway.server])].map(stopServer));
 }
 
