@@ -30,6 +30,8 @@ export async function runGateway(config: Config, options: RunOptions = {}): Prom
   const urls = await listenOrClose(gateway);
   // A worker's line is not "portcullis started": that one is the primary's, once every worker listens.
   logger.info({ version: VERSION, gateway: urls.gateway, health: urls.health, tls: urls.tls }, worker === undefined ? 'portcullis started' : 'worker started');
+  // Info lines are batched (observability/logger.ts); whoever waits for this one sees it now.
+  logger.flush();
   worker?.listening({ gateway: urls.gateway, tls: urls.tls });
   for (const app of config.applications) {
     logger.info(
@@ -44,6 +46,7 @@ export async function runGateway(config: Config, options: RunOptions = {}): Prom
       'serving application',
     );
   }
+  logger.flush();
   controls.onReload(() => {
     void reload(config, gateway, logger);
   });
@@ -137,6 +140,7 @@ export async function startAuthentikOutpost(options: AuthentikOutpostOptions): P
     { version: VERSION, gateway: urls.gateway, health: urls.health, tls: urls.tls, authentik: settings.host.origin, instance: current.instanceUuid },
     worker === undefined ? 'portcullis started' : 'worker started',
   );
+  logger.flush();
   worker?.listening({ gateway: urls.gateway, tls: urls.tls });
   current.start();
   return {

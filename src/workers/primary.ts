@@ -57,6 +57,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
       logger.info({ signal: started }, 'stopping before every worker started');
     } else {
       logger.info({ version: VERSION, gateway: started.gateway, health, tls: started.tls, workers: options.workers, pids: workers.pids() }, 'portcullis started');
+      logger.flush();
       const signal = await stop.signal;
       logger.info({ signal }, 'draining every worker');
     }

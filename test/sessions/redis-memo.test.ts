@@ -104,7 +104,7 @@ describeIfRedis(unavailable && `Redis at ${redactUrl(REDIS_URL)} unreachable: ${
     expect(await two.store.get(session.id, 'grafana')).toBeNull();
   });
 
-  it('carries a user's sign-out everywhere, and refreshes', async () => {
+  it("carries a user's sign-out everywhere, and refreshes", async () => {
     const { one, two } = await replicas('logout');
     const a = await one.store.create(newSession('grafana', 'user-3', Date.now() + HOUR));
     const b = await one.store.create(newSession('grafana', 'user-4', Date.now() + HOUR));
