@@ -1,18 +1,34 @@
 /**
- * zod's issues as Portcullis problems: unknown keys one by one, and every
+ * zod's issues as Portcullis problems: unknown keys one by one with a "did you mean", and every
  * problem in document order. Within a mapping, problems of the keys as written come first (in the
  * order they were written), then those of keys left to their defaults, then the mapping's
  * cross-key rules, as a reader going down the file would meet them.
  */
 
 import { z } from 'zod';
+import { unknownKeyMessage } from './did-you-mean.js';
 import { isPlainObject } from './plain.js';
 import type { DocPath } from './problems.js';
 import type { RuleParams } from './values/mapping.js';
+import { unwrap } from './values/unwrap.js';
 
 export interface FoundProblem {
   readonly path: DocPath;
   readonly message: string;
+}
+
+/** The keys the mapping at `path` takes. */
+function knownKeysAt(schema: z.ZodType, path: DocPath): readonly string[] {
+  let here: z.ZodType | undefined = schema;
+  for (const step of path) {
+    const inner: z.ZodType | undefined = here === undefined ? undefined : unwrap(here);
+    if (inner instanceof z.ZodObject) here = Object.hasOwn(inner.shape, String(step)) ? (inner.shape[String(step)] as z.ZodType) : undefined;
+    else if (inner instanceof z.ZodArray) here = inner.element as z.ZodType;
+    else if (inner instanceof z.ZodRecord) here = inner.valueType as z.ZodType;
+    else here = undefined;
+  }
+  const inner = here === undefined ? undefined : unwrap(here);
+  return inner instanceof z.ZodObject ? Object.keys(inner.shape) : [];
 }
 
 const AFTER_EVERY_KEY = Number.MAX_SAFE_INTEGER;
@@ -54,14 +70,15 @@ function ruleDepth(issue: z.core.$ZodIssue): number | null {
 }
 
 /** The problems of a failed parse of `doc` by `schema`, in document order. */
-export function problemsOf(issues: readonly z.core.$ZodIssue[], doc: unknown): FoundProblem[] {
+export function problemsOf(issues: readonly z.core.$ZodIssue[], doc: unknown, schema: z.ZodType): FoundProblem[] {
   const found: { problem: FoundProblem; position: number[] }[] = [];
   for (const issue of issues) {
     const path = issue.path;
     if (issue.code === 'unrecognized_keys') {
+      const known = knownKeysAt(schema, path);
       for (const key of issue.keys) {
         const at = [...path, key];
-        found.push({ problem: { path: at, message: 'unknown key' }, position: positionOf(doc, at) });
+        found.push({ problem: { path: at, message: unknownKeyMessage(key, known) }, position: positionOf(doc, at) });
       }
       continue;
     }

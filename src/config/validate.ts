@@ -37,7 +37,7 @@ export function parseDocument(raw: unknown, options: DocumentOptions): ParsedCon
   const schema = options.applicationsMayBeEmpty === true ? configSchemaWithoutApplications : configSchema;
   const result = schema.safeParse(merged.value);
   if (!result.success) {
-    for (const problem of problemsOf(result.error.issues, merged.value)) {
+    for (const problem of problemsOf(result.error.issues, merged.value, schema)) {
       const where = merged.where(problem.path);
       if (where === null) continue;
       const path = dottedPath(where);
