@@ -11,8 +11,8 @@ export { configReferenceMarkdown } from './reference.js';
 export { configJsonSchema } from './json-schema.js';
 export { parseDuration } from './duration.js';
 export { cookieNameFor } from './cookie-name.js';
-export { parseCidr, type CidrResult } from './schema/ip.js';
+export { parseCidr, type CidrResult } from './ip.js';
 /** A value as problem messages show it: JSON, shortened. Never for secrets. */
-export { show as showValue } from './schema/problems.js';
-export { extraHeaderProblem } from './spec/headers.js';
-export { isPlainObject } from './schema/plain.js';
+export { show as showValue } from './problems.js';
+export { extraHeaderProblem } from './keys/headers.js';
+export { isPlainObject } from './plain.js';

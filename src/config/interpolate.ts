@@ -5,23 +5,22 @@
  * scanned again. `:-` uses the default when the variable is unset or empty, as in the shell.
  */
 
-import type { Path } from './schema/path.js';
-import { isPlainObject, setOwn } from './schema/plain.js';
-import { UNRESOLVED } from './schema/problems.js';
-import type { Problems } from './schema/problems.js';
+import { isPlainObject, setOwn } from './plain.js';
+import { UNRESOLVED } from './problems.js';
+import type { DocPath, Problems } from './problems.js';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
 const REFERENCE = /^([A-Za-z_][A-Za-z0-9_]*)(?::-([\s\S]*))?$/;
 
 /** Interpolates every string in a parsed YAML value; a string that cannot be resolved becomes UNRESOLVED. */
-export function interpolate(value: unknown, env: Environment, at: Path, problems: Problems): unknown {
+export function interpolate(value: unknown, env: Environment, at: DocPath, problems: Problems): unknown {
   if (typeof value === 'string') return interpolateString(value, env, at, problems);
-  if (Array.isArray(value)) return value.map((item: unknown, i) => interpolate(item, env, at.index(i), problems));
+  if (Array.isArray(value)) return value.map((item: unknown, i) => interpolate(item, env, [...at, i], problems));
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
-      setOwn(out, key, interpolate(item, env, at.key(key), problems));
+      setOwn(out, key, interpolate(item, env, [...at, key], problems));
     }
     return out;
   }
@@ -32,7 +31,7 @@ function lookup(env: Environment, name: string): string | undefined {
   return Object.hasOwn(env, name) ? env[name] : undefined;
 }
 
-function interpolateString(text: string, env: Environment, at: Path, problems: Problems): string | typeof UNRESOLVED {
+function interpolateString(text: string, env: Environment, at: DocPath, problems: Problems): string | typeof UNRESOLVED {
   let out = '';
   let failed = false;
   let i = 0;

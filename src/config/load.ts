@@ -6,11 +6,9 @@ import { messageOf, PortcullisError, ValidationError } from '../errors/index.js'
 import { deepFreeze } from './freeze.js';
 import { interpolate } from './interpolate.js';
 import type { Environment } from './interpolate.js';
-import { parseValue } from './schema/core.js';
-import { ROOT } from './schema/path.js';
-import { INVALID, Problems } from './schema/problems.js';
-import { root } from './spec/root.js';
+import { Problems } from './problems.js';
 import type { Config } from './types.js';
+import { parseDocument } from './validate.js';
 import { parseYaml, sourceLabel } from './yaml.js';
 
 export interface ParseOptions {
@@ -47,13 +45,7 @@ export function parseConfig(text: string, options: ParseOptions): Config {
  * @throws ValidationError PCL_CONFIG_INVALID listing every problem, each with its dotted path
  */
 export function validateConfig(raw: unknown, options: ValidateOptions): Config {
-  const problems = new Problems();
-  const value = options.interpolated === true ? raw : interpolate(raw, options.env, ROOT, problems);
-  const context = { problems, partial: false, root: value, ...(options.applicationsMayBeEmpty === true ? { applicationsMayBeEmpty: true } : {}) };
-  const parsed = parseValue(root, value, ROOT, context);
-  if (parsed === INVALID || problems.list.length > 0) {
-    throw new ValidationError('PCL_CONFIG_INVALID', sourceLabel(options.source), problems.list);
-  }
+  const parsed = parseDocument(raw, options);
   const config: Config = {
     source: options.source,
     outpostName: parsed.outpostName,
@@ -110,7 +102,7 @@ export async function readConfigDocument(file: string, env: Environment): Promis
   const source = resolve(file);
   const text = await readConfigText(source);
   const problems = new Problems();
-  const raw = interpolate(parseYaml(text, source), env, ROOT, problems);
+  const raw = interpolate(parseYaml(text, source), env, [], problems);
   if (problems.list.length > 0) throw new ValidationError('PCL_CONFIG_INVALID', sourceLabel(source), problems.list);
   return { source, baseDir: dirname(source), raw };
 }

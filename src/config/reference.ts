@@ -1,7 +1,10 @@
 /** The configuration reference in docs/configuration.md, rendered from the schema so the two cannot drift. */
 
-import type { FieldMap } from './schema/object.js';
-import { root } from './spec/root.js';
+import { z } from 'zod';
+import { configSchema } from './keys/root.js';
+import { fieldDocs, type FieldDoc } from './values/field.js';
+import { valueKinds } from './values/kinds.js';
+import { unwrap } from './values/unwrap.js';
 
 interface Row {
   readonly key: string;
@@ -15,16 +18,41 @@ function showDefault(value: unknown): string {
   return `\`${JSON.stringify(value)}\``;
 }
 
-function rows(fields: FieldMap, prefix: string): Row[] {
-  return Object.entries(fields).flatMap(([key, f]) => {
+/** How the reference names the values a schema takes: "duration", "list of CIDR or IP", "mapping". */
+function labelOf(schema: z.ZodType): string {
+  const named = valueKinds.get(schema);
+  if (named !== undefined) return named.label;
+  if (schema instanceof z.ZodArray) return `list of ${labelOf(schema.element as z.ZodType)}`;
+  if (schema instanceof z.ZodObject) return 'mapping';
+  if (schema instanceof z.ZodPipe) return labelOf(schema.in as z.ZodType);
+  if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable || schema instanceof z.ZodPrefault) return labelOf(schema.unwrap() as z.ZodType);
+  return 'value';
+}
+
+/** A key's declaration, through the `optional` that marks a block whose keys may come from elsewhere. */
+function declared(schema: z.ZodType): { readonly schema: z.ZodType; readonly doc: FieldDoc | undefined } {
+  const doc = fieldDocs.get(schema);
+  if (doc === undefined && schema instanceof z.ZodOptional) return declared(schema.unwrap() as z.ZodType);
+  return { schema, doc };
+}
+
+function defaultCell(doc: FieldDoc | undefined, value: z.ZodType): string {
+  if (doc === undefined || doc.required) return '**required**';
+  if (doc.defaultText !== undefined) return doc.defaultText;
+  return value instanceof z.ZodObject ? '' : showDefault(doc.default);
+}
+
+function rows(shape: Readonly<Record<string, z.ZodType>>, prefix: string): Row[] {
+  return Object.entries(shape).flatMap(([key, field]) => {
     const path = `${prefix}${key}`;
-    const nested = f.schema.fields ?? f.schema.item?.fields;
-    const defaultCell = f.required
-      ? '**required**'
-      : (f.defaultText ?? (f.schema.fields !== undefined ? '' : showDefault(f.default)));
-    const row = { key: `\`${path}\``, type: f.schema.type, default: defaultCell, description: f.description };
-    if (nested === undefined) return [row];
-    return [row, ...rows(nested, f.schema.fields !== undefined ? `${path}.` : `${path}[].`)];
+    const { schema, doc } = declared(field);
+    const value = unwrap(schema);
+    const description = z.globalRegistry.get(schema)?.description ?? '';
+    const row = { key: `\`${path}\``, type: labelOf(schema), default: defaultCell(doc, value), description };
+    if (value instanceof z.ZodObject) return [row, ...rows(value.shape, `${path}.`)];
+    const item = value instanceof z.ZodArray ? unwrap(value.element as z.ZodType) : undefined;
+    if (item instanceof z.ZodObject) return [row, ...rows(item.shape, `${path}[].`)];
+    return [row];
   });
 }
 
@@ -33,7 +61,7 @@ function cell(text: string): string {
 }
 
 const INTRO = [
-  '<!-- Generated from src/config/spec/ by configReferenceMarkdown(); edit the schema, not this block. -->',
+  '<!-- Generated from src/config/keys/ by configReferenceMarkdown(); edit the schema, not this block. -->',
   '',
   'Every key is optional unless marked **required**. Unknown keys are errors, and every problem is',
   'reported at once with its dotted path (`applications[0].internalHost: expected an http(s) URL, got "localhost:3000"`).',
@@ -54,8 +82,8 @@ const INTRO = [
 
 /** Markdown for the block between `<!-- config-reference:start -->` and `<!-- config-reference:end -->`. */
 export function configReferenceMarkdown(): string {
-  const fields = root.fields;
-  const table = fields === undefined ? [] : rows(fields, '');
+  const root = unwrap(configSchema);
+  const table = root instanceof z.ZodObject ? rows(root.shape, '') : [];
   return [
     ...INTRO,
     '| Key | Type | Default | Description |',

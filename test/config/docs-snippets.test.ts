@@ -9,11 +9,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { validateConfig } from '../../src/config/index.js';
-import { root } from '../../src/config/spec/root.js';
+import { configJsonSchema } from '../../src/config/index.js';
 
 const ROOT = new URL('../../', import.meta.url);
 const FILES = ['README.md', ...readdirSync(new URL('docs/', ROOT)).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
-const CONFIG_KEYS = new Set(Object.keys(root.fields ?? {}));
+const CONFIG_KEYS = new Set(Object.keys((configJsonSchema().properties ?? {}) as object));
 
 /** What a snippet may leave out, so that a fragment validates as part of a whole file. */
 const COMPLETION: Record<string, unknown> = {

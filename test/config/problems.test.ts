@@ -24,7 +24,7 @@ const HOST_PORT = 'expected "host:port" (IPv6 as "[::1]:9000")';
 /** [what, change to a valid document, [path, message] of every problem]. */
 const CASES: readonly (readonly [string, Change, readonly (readonly [string, string])[]])[] = [
   // top level
-  ['unknown top-level key', top('listne', ':9000'), [['listne', 'unknown key']]],
+  ['unknown top-level key', top('listne', ':9000'), [['listne', 'unknown key (did you mean "listen"?)']]],
   ['listen without host', top('listen', '9000'), [['listen', `${HOST_PORT}, got "9000"`]]],
   ['listen as a number', top('listen', 9000), [['listen', `${HOST_PORT}, got 9000`]]],
   ['listen port too large', top('listen', '127.0.0.1:70000'), [['listen', 'expected a port between 0 and 65535, got "127.0.0.1:70000"']]],
@@ -93,7 +93,7 @@ const CASES: readonly (readonly [string, Change, readonly (readonly [string, str
     [['sessions.lifetime', 'expected a duration such as "500ms", "30s", "5m" or "1h30m", got "1 day"']],
   ],
   ['sessions.lifetime zero', top('sessions', { lifetime: '0s' }), [['sessions.lifetime', 'expected a positive duration, got "0s"']]],
-  ['sessions.lifetimeMs is not a key', top('sessions', { lifetimeMs: 1000 }), [['sessions.lifetimeMs', 'unknown key']]],
+  ['sessions.lifetimeMs is not a key', top('sessions', { lifetimeMs: 1000 }), [['sessions.lifetimeMs', 'unknown key (did you mean "lifetime"?)']]],
   [
     'timeouts as numbers',
     top('timeouts', { idp: 5, shutdown: '30' }),
@@ -113,7 +113,7 @@ const CASES: readonly (readonly [string, Change, readonly (readonly [string, str
   ['issuer with a query', identity({ issuer: 'https://auth.example.com/?tenant=a' }), [['identity.issuer', 'must not contain a query or fragment, got "https://auth.example.com/?tenant=a"']]],
   ['issuer missing everywhere', (d) => delete (d['identity'] as Obj)['issuer'], [['identity.issuer', 'required']]],
   ['clientId empty', identity({ clientId: '' }), [['identity.clientId', 'expected a non-empty string, got ""']]],
-  ['identity unknown key', identity({ client_id: 'x' }), [['identity.client_id', 'unknown key']]],
+  ['identity unknown key', identity({ client_id: 'x' }), [['identity.client_id', 'unknown key (did you mean "clientId"?)']]],
   ['identity not a mapping', top('identity', 'https://auth.example.com'), [['identity', 'expected a mapping, got "https://auth.example.com"']]],
   ['scopes without openid', identity({ scopes: ['profile', 'email'] }), [['identity.scopes', 'must include "openid"']]],
   ['scope with a space', identity({ scopes: ['openid', 'a b'] }), [['identity.scopes[1]', 'expected an OAuth scope, got "a b"']]],
@@ -192,7 +192,7 @@ const CASES: readonly (readonly [string, Change, readonly (readonly [string, str
     },
     [['identity.bearer.algorithms[0]', 'HS256 needs a non-empty clientSecret (the HMAC key)']],
   ],
-  ['application identity unknown key', app({ identity: { bearer: { audience: 'x' } } }), [['applications[0].identity.bearer.audience', 'unknown key']]],
+  ['application identity unknown key', app({ identity: { bearer: { audience: 'x' } } }), [['applications[0].identity.bearer.audience', 'unknown key (did you mean "audiences"?)']]],
   ['application identity null', app({ identity: null }), [['applications[0].identity', 'expected a mapping, got null']]],
   [
     'issuer missing for one application reported once',
@@ -206,7 +206,7 @@ const CASES: readonly (readonly [string, Change, readonly (readonly [string, str
   ['applications missing', (d) => delete d['applications'], [['applications', 'required']]],
   ['applications empty', top('applications', []), [['applications', 'expected at least one application']]],
   ['application not a mapping', top('applications', ['app']), [['applications[0]', 'expected a mapping, got "app"']]],
-  ['application unknown key', app({ internalhost: 'x' }), [['applications[0].internalhost', 'unknown key']]],
+  ['application unknown key', app({ internalhost: 'x' }), [['applications[0].internalhost', 'unknown key (did you mean "internalHost"?)']]],
   [
     'name pattern',
     app({ name: 'my app' }),

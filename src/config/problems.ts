@@ -1,47 +1,48 @@
-import type { ValidationProblem } from '../../errors/index.js';
-import type { Path } from './path.js';
+/**
+ * Problems found while validating: each with the dotted path of the key and what was expected,
+ * collected so that every one is reported at once.
+ */
 
-/** Returned by a schema for a value it rejected; the problem has already been reported. */
-export const INVALID: unique symbol = Symbol('invalid');
-export type Invalid = typeof INVALID;
+import type { ValidationProblem } from '../errors/index.js';
+
+/** A path into the configuration document: keys and list positions. */
+export type DocPath = readonly PropertyKey[];
+
+const PLAIN_KEY = /^[A-Za-z0-9_-]+$/;
+
+/** `sessions.redis.url`, `applications[0].internalHost`, `additionalHeaders["X Bad"]`; '' for the root. */
+export function dottedPath(path: DocPath): string {
+  let text = '';
+  for (const step of path) {
+    if (typeof step === 'number') text += `[${step}]`;
+    else if (typeof step === 'string' && PLAIN_KEY.test(step)) text += text === '' ? step : `.${step}`;
+    else text += `[${JSON.stringify(String(step))}]`;
+  }
+  return text;
+}
 
 /**
  * Stands in for a string whose interpolation failed. The interpolation problem is already
- * reported, so schemas treat it as invalid without reporting it a second time.
+ * reported, so validation treats the value as invalid without reporting it a second time.
  */
 export const UNRESOLVED: unique symbol = Symbol('unresolved');
 
-/** Collects every problem of one validation run, in discovery order, without duplicates. */
+/** Collects problems in discovery order, without duplicates (an inherited value is checked once per application). */
 export class Problems {
   private readonly seen = new Set<string>();
   private readonly found: ValidationProblem[] = [];
-  /** How many reports were made, duplicates included: lets a caller tell whether a step failed. */
-  reports = 0;
 
-  add(path: Path, message: string): void {
-    this.reports += 1;
-    const key = `${path.text}\u0000${message}`;
+  add(path: DocPath | string, message: string): void {
+    const text = typeof path === 'string' ? path : dottedPath(path);
+    const key = `${text}\u0000${message}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    this.found.push({ path: path.text, message });
+    this.found.push({ path: text, message });
   }
 
   get list(): readonly ValidationProblem[] {
     return this.found;
   }
-}
-
-export interface Context {
-  readonly problems: Problems;
-  /** Only check what is present: no defaults, no required keys, no cross-key checks. */
-  readonly partial: boolean;
-  /** The whole (interpolated) document, for schemas whose meaning depends on another block. */
-  readonly root: unknown;
-  /**
-   * Set by a configuration source that supplies applications itself (authentik's API): an empty
-   * `applications` list then means "none yet", not a mistake.
-   */
-  readonly applicationsMayBeEmpty?: boolean;
 }
 
 const MAX_SHOWN = 80;

@@ -1,8 +1,9 @@
 /** `additionalHeaders`: static headers added to every upstream request of an application. */
 
-import { map } from '../schema/collections.js';
-import { leaf } from '../schema/core.js';
-import { show, showSecret } from '../schema/problems.js';
+import { z } from 'zod';
+import { isPlainObject } from '../plain.js';
+import { show, showSecret } from '../problems.js';
+import { expecting, kind } from '../values/kinds.js';
 
 /** @see RFC 9110 §5.1 field-name = token */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -47,31 +48,36 @@ export function extraHeaderProblem(value: unknown): string | null {
   return null;
 }
 
-const headerName = leaf<string>('header name', (value, fail) => {
-  const problem = extraHeaderProblem(value);
-  return problem === null ? (value as string) : fail(problem);
-});
-
 /**
  * Header values may carry API keys, so they are never shown. Node refuses anything outside
  * HTAB, visible ASCII and Latin-1 at request time; refusing it here keeps that out of requests.
  */
-const headerValue = leaf<string>('string', (value, fail) => {
-  if (typeof value !== 'string') return fail(`expected a string, got ${showSecret(value)}`);
+const headerValue = z.string({ error: expecting((value) => `expected a string, got ${showSecret(value)}`) }).superRefine((value, ctx) => {
   if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) {
-    return fail('expected a header value without control characters (CR, LF, NUL) or characters beyond Latin-1');
+    ctx.addIssue({ code: 'custom', message: 'expected a header value without control characters (CR, LF, NUL) or characters beyond Latin-1' });
   }
-  return value;
 });
 
-export const additionalHeaders = map(headerName, headerValue, {
-  type: 'mapping of header name → string',
-  checkKeys(keys, at, ctx) {
-    const seen = new Map<string, string>();
-    for (const key of keys) {
-      const first = seen.get(key.toLowerCase());
-      if (first === undefined) seen.set(key.toLowerCase(), key);
-      else ctx.problems.add(at.key(key), `duplicate header name (same as "${first}"; names are case-insensitive)`);
-    }
-  },
-});
+/**
+ * Every entry is checked here, before the mapping is built: names one by one and against each
+ * other (HTTP header names are case-insensitive), values one by one. zod's records skip a
+ * `__proto__` key without a word; this check sees it like any other name.
+ */
+function checkEntries(raw: unknown, ctx: z.RefinementCtx): unknown {
+  if (!isPlainObject(raw)) return raw;
+  const seen = new Map<string, string>();
+  for (const [name, value] of Object.entries(raw)) {
+    const problem = extraHeaderProblem(name);
+    if (problem !== null) ctx.addIssue({ code: 'custom', path: [name], message: problem });
+    const first = seen.get(name.toLowerCase());
+    if (first === undefined) seen.set(name.toLowerCase(), name);
+    else ctx.addIssue({ code: 'custom', path: [name], message: `duplicate header name (same as "${first}"; names are case-insensitive)` });
+    for (const issue of headerValue.safeParse(value).error?.issues ?? []) ctx.addIssue({ code: 'custom', path: [name], message: issue.message });
+  }
+  return raw;
+}
+
+export const additionalHeaders = kind(
+  'mapping of header name → string',
+  z.preprocess(checkEntries, z.record(z.string(), headerValue, { error: expecting((value) => `expected a mapping, got ${show(value)}`) })),
+);
