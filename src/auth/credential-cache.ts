@@ -8,15 +8,35 @@
  * Refusals are remembered apart, briefly (at most a minute): a script retrying a wrong
  * password, or an upstream's own Basic credentials passing through with `intercept: false`,
  * does not cost an IdP call per request. An IdP error is never remembered as either.
+ *
+ * An entry keeps its identity compact (sessions/packed-identity.ts: the token as bytes, the
+ * claims as the token's own payload, the attributes as a path into the claims), about half of
+ * the objects it replaces; the most recently read entries also keep the decoded identity, so a
+ * busy credential's hits decode nothing and hand back the same identity object.
  */
 
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import {
+  isJsonValue,
+  packIdentity,
+  RecencyList,
+  unpackIdentity,
+  WarmSet,
+  type IdentityParts,
+  type JsonValue,
+  type PackedIdentity,
+  type RecencyLinks,
+  type Warmable,
+} from '../sessions/index.js';
 import type { Identity } from './identity.js';
+import { packCookie, unpackCookie, type PackedCookie } from './packed-cookie.js';
 
 export interface CredentialCacheOptions {
   readonly secret: string;
   readonly ttlMs: number;
   readonly maxEntries: number;
+  /** How many entries keep their decoded identity besides the compact form. Default 256. */
+  readonly warmEntries?: number;
   readonly now?: () => number;
 }
 
@@ -28,14 +48,37 @@ export interface CachedCredential {
 }
 
 const MAX_REFUSAL_MS = 60_000;
+const DEFAULT_WARM_ENTRIES = 256;
 
-interface Entry {
-  readonly value: CachedCredential;
-  readonly expiresAt: number;
+class Entry implements RecencyLinks<Entry>, Warmable {
+  older: Entry | undefined = undefined;
+  newer: Entry | undefined = undefined;
+  recentlyRead = false;
+  warmIndex = -1;
+
+  constructor(
+    readonly key: string,
+    readonly expiresAt: number,
+    /** Undefined when the identity holds what JSON cannot carry: then `value` is always kept. */
+    readonly packed: PackedIdentity | undefined,
+    readonly setCookie: PackedCookie | null,
+    public value: CachedCredential | undefined,
+  ) {}
+
+  get isWarm(): boolean {
+    return this.value !== undefined;
+  }
+
+  cool(): void {
+    if (this.packed !== undefined) this.value = undefined;
+  }
 }
 
 export class CredentialCache {
   readonly #entries = new Map<string, Entry>();
+  /** Eviction order: a hit makes an entry the most recently used. */
+  readonly #recency = new RecencyList<Entry>();
+  readonly #warm: WarmSet<Entry>;
   readonly #inFlight = new Map<string, Promise<unknown>>();
   /** Keys of refused credentials → when the refusal is forgotten. */
   readonly #refused = new Map<string, number>();
@@ -50,6 +93,7 @@ export class CredentialCache {
     this.#options = options;
     this.#now = options.now ?? Date.now;
     this.#key = createSecretKey(Buffer.from(options.secret, 'utf8'));
+    this.#warm = new WarmSet(Math.max(1, options.warmEntries ?? DEFAULT_WARM_ENTRIES));
   }
 
   get size(): number {
@@ -61,9 +105,12 @@ export class CredentialCache {
     return this.#refused.size;
   }
 
-  /** The cache key of a credential within one application's scope. */
+  /**
+   * The cache key of a credential within one application's scope: the 32 bytes of the HMAC as
+   * a Latin-1 string (a key for maps only, never shown: 32 characters instead of 43 in base64url).
+   */
   keyOf(scope: string, credential: string): string {
-    return createHmac('sha256', this.#key).update(`${scope}\n${credential}`).digest('base64url');
+    return createHmac('sha256', this.#key).update(`${scope}\n${credential}`).digest('binary'); // 'binary' is Latin-1
   }
 
   get(key: string): CachedCredential | undefined {
@@ -73,15 +120,21 @@ export class CredentialCache {
       return undefined;
     }
     if (entry.expiresAt <= this.#now()) {
-      this.#entries.delete(key);
+      this.#drop(entry);
       this.misses += 1;
       return undefined;
     }
-    // Re-insert to keep Map order = recency, so eviction drops the least recently used.
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
+    this.#recency.touch(entry);
     this.hits += 1;
-    return entry.value;
+    if (entry.value !== undefined) {
+      entry.recentlyRead = true;
+      return entry.value;
+    }
+    // Not warm, so packed (an entry that could not be packed keeps its value for good).
+    const value = { identity: identityOf(unpackIdentity(entry.packed!)), setCookie: entry.setCookie === null ? null : unpackCookie(entry.setCookie) };
+    entry.value = value;
+    this.#warm.admit(entry);
+    return value;
   }
 
   set(key: string, value: CachedCredential): void {
@@ -89,16 +142,31 @@ export class CredentialCache {
     if (expiresAt <= this.#now() || this.#options.maxEntries <= 0) {
       return;
     }
-    this.#entries.delete(key);
-    this.#entries.set(key, { value, expiresAt });
+    const previous = this.#entries.get(key);
+    if (previous !== undefined) this.#drop(previous);
+    const parts = partsOf(value.identity);
+    const packed = parts === undefined ? undefined : packIdentity(parts);
+    const setCookie = value.setCookie === null || packed === undefined ? value.setCookie : packCookie(value.setCookie);
+    const entry = new Entry(key, expiresAt, packed, setCookie, value);
+    this.#entries.set(key, entry);
+    this.#recency.push(entry);
+    if (entry.packed !== undefined) this.#warm.admit(entry);
     while (this.#entries.size > this.#options.maxEntries) {
-      const oldest = this.#entries.keys().next().value as string;
-      this.#entries.delete(oldest);
+      const oldest = this.#recency.oldest;
+      if (oldest === undefined) break;
+      this.#drop(oldest);
     }
   }
 
   delete(key: string): void {
-    this.#entries.delete(key);
+    const entry = this.#entries.get(key);
+    if (entry !== undefined) this.#drop(entry);
+  }
+
+  #drop(entry: Entry): void {
+    this.#entries.delete(entry.key);
+    this.#recency.remove(entry);
+    this.#warm.forget(entry);
   }
 
   /** Remembers that the IdP refused this credential. */
@@ -136,4 +204,44 @@ export class CredentialCache {
     this.#inFlight.set(key, promise);
     return promise;
   }
+}
+
+/** What is packed of an identity, or undefined when it holds what JSON cannot carry. */
+function partsOf(identity: Identity): IdentityParts | undefined {
+  const { claims, attributes } = identity;
+  if (!isJsonObject(claims) || !isJsonObject(attributes)) return undefined;
+  return {
+    sub: identity.sub,
+    username: identity.username,
+    email: identity.email,
+    name: identity.name,
+    groups: identity.groups,
+    entitlements: identity.entitlements,
+    attributes,
+    claims,
+    accessToken: identity.token,
+    tokenExpiresAt: identity.expiresAt,
+    method: identity.method,
+  };
+}
+
+function isJsonObject(value: Readonly<Record<string, unknown>>): value is Readonly<Record<string, JsonValue>> {
+  return !Array.isArray(value) && isJsonValue(value);
+}
+
+/** The identity again, built like `identityFromClaims` builds it. */
+function identityOf(parts: IdentityParts): Identity {
+  return Object.freeze({
+    sub: parts.sub,
+    username: parts.username,
+    email: parts.email,
+    name: parts.name,
+    groups: parts.groups,
+    entitlements: parts.entitlements,
+    attributes: parts.attributes,
+    claims: parts.claims,
+    token: parts.accessToken,
+    expiresAt: parts.tokenExpiresAt,
+    method: parts.method,
+  });
 }

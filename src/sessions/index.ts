@@ -29,3 +29,7 @@ export {
 } from './cookie-header.js';
 export { LoginStateCodec, LOGIN_STATE_MAX_AGE_MS, type LoginState } from './login-state.js';
 export { observeStore, type StoreObserver } from './observed-store.js';
+export { packIdentity, unpackIdentity, isJsonValue, type IdentityParts, type PackedIdentity } from './packed-identity.js';
+export { RecencyList, type RecencyLinks } from './recency.js';
+export { InternTable } from './intern.js';
+export { WarmSet, type Warmable } from './warm-set.js';

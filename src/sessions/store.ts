@@ -115,6 +115,10 @@ export function inSidScope(record: Pick<SessionRecord, 'sub' | 'identity'>, scop
 
 /** The keys `deleteForSid` finds a record under: its `sid` claim and that claim's hex SHA-256. */
 export function sidKeysOf(record: Pick<SessionRecord, 'identity'>): readonly string[] {
-  const sid = record.identity.claims['sid'];
+  return sidKeysFor(record.identity.claims['sid']);
+}
+
+/** `sidKeysOf` for a `sid` claim's value (none unless it is a non-empty string). */
+export function sidKeysFor(sid: JsonValue | undefined): readonly string[] {
   return typeof sid === 'string' && sid !== '' ? [sid, createHash('sha256').update(sid, 'utf8').digest('hex')] : [];
 }
