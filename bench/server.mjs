@@ -11,7 +11,8 @@
  *
  * The parent talks to it with `{ id, cmd, args }` messages and gets `{ id, result }` or
  * `{ id, error }` back: `calls` / `reset-calls` (idp), `profile-start` / `profile-stop`
- * (V8's sampling CPU profiler, the one `node --cpu-prof` uses, on this process), `memory`,
+ * (V8's sampling CPU profiler, the one `node --cpu-prof` uses, on this process),
+ * `allocations-start` / `allocations-stop` (V8's sampling heap profiler, garbage included), `memory`,
  * `close`. The first message a server sends is `{ ready: { url, ... } }`.
  */
 
@@ -50,9 +51,31 @@ const profiler = {
   },
 };
 
+/** V8's sampling heap profiler, counting what was allocated, collected garbage included. */
+const allocations = {
+  session: null,
+  /** `live`: only what is still reachable when sampling stops (what the process keeps). */
+  async start(live = false) {
+    this.session = new Session();
+    this.session.connect();
+    await this.session.post('HeapProfiler.enable');
+    await this.session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: !live, includeObjectsCollectedByMinorGC: !live });
+  },
+  async stop(file) {
+    const { profile } = await this.session.post('HeapProfiler.stopSampling');
+    await this.session.post('HeapProfiler.disable');
+    this.session.disconnect();
+    this.session = null;
+    writeFileSync(file, JSON.stringify(profile));
+    return file;
+  },
+};
+
 const common = {
   'profile-start': ({ intervalUs } = {}) => profiler.start(intervalUs),
   'profile-stop': ({ file }) => profiler.stop(file),
+  'allocations-start': ({ live } = {}) => allocations.start(live === true),
+  'allocations-stop': ({ file }) => allocations.stop(file),
   memory: () => process.memoryUsage(),
   close: async () => {
     await closeServer();

@@ -31,6 +31,8 @@ const FLUSH_INTERVAL_MS = 100;
 const WARN = 40;
 
 export function createLogger({ config, destination }: LoggerOptions): Logger {
+  const pretty = config.format === 'pretty' && destination === undefined;
+  const batched = pretty || destination !== undefined ? null : pino.destination({ dest: 1, sync: false, minLength: BATCH_BYTES, periodicFlush: FLUSH_INTERVAL_MS });
   const options = {
     level: config.level,
     redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
@@ -38,12 +40,14 @@ export function createLogger({ config, destination }: LoggerOptions): Logger {
     hooks: {
       logMethod(this: Logger, args: Parameters<LogFn>, method: LogFn, level: number): void {
         method.apply(this, args);
-        if (level >= WARN) this.flush();
+        // The stream's own flush, without a callback: `logger.flush()` would leave a drain
+        // listener per call while a write is under way.
+        if (level >= WARN) batched?.flush();
       },
     },
   };
-  if (config.format === 'pretty' && destination === undefined) {
+  if (pretty) {
     return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: false, singleLine: true, ignore: 'pid,hostname,service' } } });
   }
-  return pino(options, destination ?? pino.destination({ dest: 1, sync: false, minLength: BATCH_BYTES, periodicFlush: FLUSH_INTERVAL_MS }));
+  return pino(options, destination ?? batched ?? undefined);
 }

@@ -1,0 +1,21 @@
+import { fork } from 'node:child_process';
+import autocannon from 'autocannon';
+import { request } from 'undici';
+const dist = process.argv[2] ?? '/work/main/dist';
+function spawn(r, o, execArgv = []) { const c = fork('/work/main/bench/server.mjs', [r, JSON.stringify(o)], { execArgv, stdio: ['ignore', r === 'portcullis' ? 'pipe' : 'ignore', 'inherit', 'ipc'] }); const ready = new Promise((res, rej) => c.on('message', (m) => { if (m.ready) res(m.ready); else if (m.failed) rej(new Error(m.failed)); })); return { c, ready }; }
+const up = spawn('upstream', {}), idp = spawn('idp', {});
+const [u, i] = await Promise.all([up.ready, idp.ready]);
+const gw = spawn('portcullis', { upstream: u.url, issuer: i.issuer, dist }, ['--trace-gc', ...(process.env.SEMI ? ['--max-semi-space-size=' + process.env.SEMI] : [])]);
+let measuring = false; const gc = { scav: 0, scavMs: 0, mc: 0, mcMs: 0, ms: 0 };
+gw.c.stdout.on('data', (d) => { if (!measuring) return; for (const l of String(d).split('\n')) { const m = /(Scavenge|Mark-Compact|Mark-sweep)[^,]*?, ([\d.]+) \/ ([\d.]+) ms/.exec(l) ?? /(Scavenge|Mark-Compact|Mark-sweep).*? ([\d.]+) \/ ([\d.]+) ms/.exec(l);  if (m) { if (m[1] === 'Scavenge') { gc.scav++; gc.scavMs += Number(m[2]); } else { gc.mc++; gc.mcMs += Number(m[2]); } } } });
+const g = await gw.ready;
+const basic = 'Basic ' + Buffer.from('bob:bob-app-password').toString('base64');
+let res = await request(`${g.url}/private`, { headers: { host: 'app.test', authorization: basic } }); await res.body.text();
+const sc = res.headers['set-cookie']; const cookie = (Array.isArray(sc) ? sc[0] : sc).split(';')[0];
+const run = (d) => new Promise((r) => autocannon({ url: `${g.url}/private`, headers: { host: 'app.test', cookie }, connections: 50, duration: d }, (e, x) => r(x)));
+await run(3);
+measuring = true;
+const x = await run(5);
+measuring = false;
+console.log('requests', x.requests.total, 'scavenges', gc.scav, 'ms', gc.scavMs.toFixed(0), 'µs/req', (gc.scavMs * 1000 / x.requests.total).toFixed(1), '| mark-compact', gc.mc, 'ms', gc.mcMs.toFixed(0));
+for (const s of [up, idp, gw]) s.c.kill();
