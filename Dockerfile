@@ -15,5 +15,6 @@ COPY --from=build /app/dist ./dist
 COPY policies ./policies
 USER node
 EXPOSE 9000 9443 9300
-ENTRYPOINT ["node", "dist/cli.js"]
+# A 64 MiB young generation: see docs/operations.md, "Node's young generation".
+ENTRYPOINT ["node", "--max-semi-space-size=64", "dist/cli.js"]
 CMD ["run", "--config", "/etc/portcullis/portcullis.yaml"]
