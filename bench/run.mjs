@@ -49,6 +49,7 @@ const { values: opts } = parseArgs({
     'log-level-b': { type: 'string' },
     redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
     workers: { type: 'string', default: '2' },
+    'gateway-node-flags': { type: 'string', default: '--max-semi-space-size=64' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -65,6 +66,13 @@ const RATE = opts.rate === undefined ? undefined : Number(opts.rate);
 const ROUNDS = opts.quick ? 1 : Number(opts.rounds);
 const WARM_ALL = opts.quick ? 0.5 : Number(opts['warm-all']);
 const ONLY = opts.only === undefined ? null : new Set(opts.only.split(',').map((s) => s.trim()));
+
+/**
+ * Node flags of every Node server of the bench, so the floors run as the gateway does: those
+ * the Docker image starts the gateway with (a 64 MiB young generation, docs/operations.md);
+ * `--gateway-node-flags ''` measures Node's defaults.
+ */
+const GATEWAY_NODE_FLAGS = opts['gateway-node-flags'].split(' ').filter((flag) => flag !== '');
 
 /** Targets of the memory table and of row 4's profile (bench/README.md). */
 const SESSIONS_TARGET_MIB = 150;
@@ -83,7 +91,7 @@ const children = [];
 /** nginx, once started, so that a failure stops it too. */
 let nginxRunning = null;
 
-function spawnServer(role, options = {}, execArgv = []) {
+function spawnServer(role, options = {}, execArgv = GATEWAY_NODE_FLAGS) {
   const child = spawn(process.execPath, [...execArgv, join(HERE, 'server.mjs'), role, JSON.stringify(options)], {
     // stdout to /dev/null: the gateway's JSON access log is written there, as to a log pipe.
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -351,7 +359,7 @@ applications:
     mode: forward_single
 `,
   );
-  const child = spawn(process.execPath, [join(opts.dist, 'cli.js'), 'run', '--config', file], {
+  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, join(opts.dist, 'cli.js'), 'run', '--config', file], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, PORTCULLIS_SECRET: 'bench-secret-that-is-at-least-32-bytes-long!' },
   });
@@ -501,16 +509,16 @@ async function main() {
   const [up, idpInfo] = await Promise.all([upstream.ready, idp.ready]);
   const bareProxy = spawnServer('bare-proxy', { upstream: up.url });
   const bareRoute = spawnServer('bare-route');
-  const gateways = [{ label: '', server: spawnServer('portcullis', { dist: opts.dist, upstream: up.url, issuer: idpInfo.issuer, logLevel: opts['log-level'] }) }];
+  const gateways = [{ label: '', server: spawnServer('portcullis', { dist: opts.dist, upstream: up.url, issuer: idpInfo.issuer, logLevel: opts['log-level'] }, GATEWAY_NODE_FLAGS) }];
   if (opts['dist-b'] !== undefined || opts['log-level-b'] !== undefined) {
     opts['dist-b'] ??= opts.dist;
-    gateways.push({ label: ' [B]', server: spawnServer('portcullis', { dist: opts['dist-b'], upstream: up.url, issuer: idpInfo.issuer, logLevel: opts['log-level-b'] ?? opts['log-level'] }) });
+    gateways.push({ label: ' [B]', server: spawnServer('portcullis', { dist: opts['dist-b'], upstream: up.url, issuer: idpInfo.issuer, logLevel: opts['log-level-b'] ?? opts['log-level'] }, GATEWAY_NODE_FLAGS) });
     notes.push(`Rows marked [B] run the gateway built in ${resolve(opts['dist-b'])}${opts['log-level-b'] === undefined ? '' : ` with log level ${opts['log-level-b']}`}.`);
   }
   // The same gateway on the Redis session store (row 4r), when Redis answers.
   let redisGateway = null;
   if (await redisAnswers(opts.redis)) {
-    redisGateway = { label: ' (Redis store)', server: spawnServer('portcullis', { dist: opts.dist, upstream: up.url, issuer: idpInfo.issuer, logLevel: opts['log-level'], redis: opts.redis }) };
+    redisGateway = { label: ' (Redis store)', server: spawnServer('portcullis', { dist: opts.dist, upstream: up.url, issuer: idpInfo.issuer, logLevel: opts['log-level'], redis: opts.redis }, GATEWAY_NODE_FLAGS) };
   } else {
     notes.push(`Row 4r skipped: no Redis answered at ${opts.redis} (set REDIS_URL or --redis).`);
   }
@@ -782,7 +790,8 @@ async function main() {
     `Each row: ${WARMUP} s warm-up, then ${DURATION} s measured; ${CONNECTIONS} connections, pipelining ${PIPELINING}, loopback only; ` +
       `${ROUNDS} round(s)${ROUNDS > 1 ? ', rows interleaved, medians shown' : ''}${RATE === undefined ? '' : `, fixed rate ${RATE} req/s`}; every row was warmed for ${WARM_ALL} s before the first round. ` +
       'Request: `GET /private` (the echo upstream answers with the request it received, as JSON). ' +
-      'Latencies are per response, measured by autocannon in the parent process; every server is its own process.',
+      'Latencies are per response, measured by autocannon in the parent process; every server is its own process. ' +
+      `Every Node server runs with the flags ${GATEWAY_NODE_FLAGS.length === 0 ? '(none: Node\'s defaults)' : `\`${GATEWAY_NODE_FLAGS.join(' ')}\` (as the Docker image starts the gateway)`}.`,
     '',
     '- **× bare proxy**: req/s ÷ row 2\'s, per round, median.',
     '- **CPU µs/req**: user + system CPU time of the process(es) under test per request, from /proc: the server alone (not the echo upstream, not autocannon), except row 1 (the upstream) and row 9 (nginx worker + Portcullis). **CPU**: their utilization (100 % = one core).',
