@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { request } from 'undici';
 import { formatSummary, summarize } from './profile-summary.mjs';
+import { deleteKeys, redisAnswers } from './redis.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -383,42 +384,13 @@ applications:
         child.kill('SIGTERM');
         await exited;
       }
-      await deleteRedisKeys(redis, keyPrefix);
+      await deleteKeys(redis, keyPrefix);
       rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
-async function deleteRedisKeys(url, prefix) {
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
 
-/** Whether a Redis server answers PING at this URL (the Redis row runs only then). */
-async function redisAnswers(url) {
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  redis.on('error', () => {});
-  try {
-    await redis.connect();
-    return (await redis.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    redis.disconnect();
-  }
-}
 
 async function get(url, headers = {}) {
   const res = await request(url, { headers });

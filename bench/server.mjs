@@ -21,6 +21,7 @@ import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
+import { deleteKeys } from './redis.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const role = process.argv[2];
@@ -199,22 +200,6 @@ applications:
   return { url: urls.gateway.replace('localhost', '127.0.0.1') };
 }
 
-/** Removes what a bench gateway left in Redis (its sessions expire anyway, but not for a day). */
-async function deleteKeys(url, prefix) {
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
 
 const roles = { upstream: startUpstream, idp: startIdp, 'bare-proxy': startBareProxy, 'bare-route': startBareRoute, portcullis: startPortcullis };
 
