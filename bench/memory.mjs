@@ -15,6 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { BENCH_SECRET, benchIdentities } from './identities.mjs';
 
 if (typeof globalThis.gc !== 'function') {
   throw new Error('run with node --expose-gc');
@@ -25,40 +26,10 @@ const options = JSON.parse(process.argv[2] ?? '{}');
 const dist = resolve(options.dist ?? join(ROOT, 'dist'));
 const fromDist = (path) => import(pathToFileURL(join(dist, path)).href);
 
-const { parseConfig } = await fromDist('config/index.js');
 const { MemorySessionStore } = await fromDist('sessions/index.js');
-const { CredentialCache, identityFromClaims, sessionFromIdentity } = await fromDist('auth/index.js');
-
+const { CredentialCache, sessionFromIdentity } = await fromDist('auth/index.js');
 const SESSIONS = options.sessions ?? 100_000;
-const config = parseConfig(
-  `
-secret: "bench-secret-that-is-at-least-32-bytes-long!"
-identity: { issuer: "http://127.0.0.1:9/", clientId: portcullis, clientSecret: x }
-applications: [{ name: app, externalHost: "http://app.test", internalHost: "http://127.0.0.1:9" }]
-`,
-  { source: 'bench.yaml', env: {}, baseDir: ROOT },
-);
-const claimsConfig = config.applications[0].identity.claims;
-const maxCredentials = config.cache.maxCredentials;
-
-const [headerPart, payloadPart, signaturePart] = options.token.split('.');
-const sample = JSON.parse(Buffer.from(payloadPart, 'base64url').toString('utf8'));
-const signatureBytes = Buffer.from(signaturePart, 'base64url').length;
-
-/** A distinct user's token and identity, as the gateway would hold them after checking it. */
-function identityNumber(i, method) {
-  const claims = {
-    ...sample,
-    sub: `${sample.sub ?? 'user'}-${i}`,
-    jti: randomBytes(16).toString('base64url'),
-    ...(sample.preferred_username === undefined ? {} : { preferred_username: `${sample.preferred_username}-${i}` }),
-    ...(sample.email === undefined ? {} : { email: `user-${i}.${sample.email}` }),
-  };
-  const payloadText = JSON.stringify(claims);
-  const token = `${headerPart}.${Buffer.from(payloadText).toString('base64url')}.${randomBytes(signatureBytes).toString('base64url')}`;
-  // Claims come out of JSON.parse in the gateway (jose), so they are fresh objects and strings.
-  return identityFromClaims(claimsConfig, { claims: JSON.parse(payloadText), token, method, expiresAt: Date.now() + 3_600_000 });
-}
+const { identityNumber, maxCredentials } = await benchIdentities({ dist, token: options.token, root: ROOT });
 
 function settle() {
   for (let i = 0; i < 4; i += 1) globalThis.gc();
@@ -90,7 +61,7 @@ const sessionStats = sessions.keep.stats();
 sessions.keep = null;
 
 const credentials = await measure(async () => {
-  const cache = new CredentialCache({ secret: 'bench-secret-that-is-at-least-32-bytes-long!', ttlMs: 300_000, maxEntries: maxCredentials });
+  const cache = new CredentialCache({ secret: BENCH_SECRET, ttlMs: 300_000, maxEntries: maxCredentials });
   // Twice the bound: the cache evicts down to it, which is the steady state of a busy gateway.
   for (let i = 0; i < 2 * maxCredentials; i += 1) {
     const identity = identityNumber(i, 'bearer');

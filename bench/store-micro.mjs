@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { BENCH_SECRET, benchIdentities } from './identities.mjs';
 
 if (typeof globalThis.gc !== 'function') {
   throw new Error('run with node --expose-gc');
@@ -27,40 +28,11 @@ const options = JSON.parse(process.argv[2] ?? '{}');
 const dist = resolve(options.dist ?? join(ROOT, 'dist'));
 const fromDist = (path) => import(pathToFileURL(join(dist, path)).href);
 
-const { parseConfig } = await fromDist('config/index.js');
 const { MemorySessionStore } = await fromDist('sessions/index.js');
-const { CredentialCache, identityFromClaims, sessionFromIdentity, identityFromSession } = await fromDist('auth/index.js');
-
+const { CredentialCache, sessionFromIdentity, identityFromSession } = await fromDist('auth/index.js');
 const SESSIONS = options.sessions ?? 100_000;
 const READS = options.reads ?? 1_000_000;
-const SECRET = 'bench-secret-that-is-at-least-32-bytes-long!';
-const config = parseConfig(
-  `
-secret: "${SECRET}"
-identity: { issuer: "http://127.0.0.1:9/", clientId: portcullis, clientSecret: x }
-applications: [{ name: app, externalHost: "http://app.test", internalHost: "http://127.0.0.1:9" }]
-`,
-  { source: 'bench.yaml', env: {}, baseDir: ROOT },
-);
-const claimsConfig = config.applications[0].identity.claims;
-const maxCredentials = config.cache.maxCredentials;
-
-const [headerPart, payloadPart, signaturePart] = options.token.split('.');
-const sample = JSON.parse(Buffer.from(payloadPart, 'base64url').toString('utf8'));
-const signatureBytes = Buffer.from(signaturePart, 'base64url').length;
-
-function identityNumber(i, method) {
-  const claims = {
-    ...sample,
-    sub: `${sample.sub ?? 'user'}-${i}`,
-    jti: randomBytes(16).toString('base64url'),
-    ...(sample.preferred_username === undefined ? {} : { preferred_username: `${sample.preferred_username}-${i}` }),
-    ...(sample.email === undefined ? {} : { email: `user-${i}.${sample.email}` }),
-  };
-  const payloadText = JSON.stringify(claims);
-  const token = `${headerPart}.${Buffer.from(payloadText).toString('base64url')}.${randomBytes(signatureBytes).toString('base64url')}`;
-  return identityFromClaims(claimsConfig, { claims: JSON.parse(payloadText), token, method, expiresAt: Date.now() + 3_600_000 });
-}
+const { identityNumber, maxCredentials } = await benchIdentities({ dist, token: options.token, root: ROOT });
 
 let scavenges = 0;
 new PerformanceObserver((list) => {
@@ -110,7 +82,7 @@ const gcPauseMs = pauses[2];
 await store.close();
 
 // Credential cache ----------------------------------------------------------------------------
-const cache = new CredentialCache({ secret: SECRET, ttlMs: 300_000, maxEntries: maxCredentials });
+const cache = new CredentialCache({ secret: BENCH_SECRET, ttlMs: 300_000, maxEntries: maxCredentials });
 const credentials = [];
 for (let i = 0; i < maxCredentials; i += 1) {
   const identity = identityNumber(SESSIONS + i, 'bearer');
