@@ -48,12 +48,12 @@ async function until(condition: () => Promise<boolean> | boolean, what: string):
   }
 }
 
-/** Until the store's subscription is up (it subscribes once its connection is ready). */
-async function subscribed(redis: Redis, channel: string): Promise<void> {
+/** Until `subscribers` stores subscribed (each does once its connection is ready). */
+async function subscribed(redis: Redis, channel: string, subscribers = 1): Promise<void> {
   await until(async () => {
     const [, count] = (await redis.call('PUBSUB', 'NUMSUB', channel)) as [string, number];
-    return count > 0;
-  }, `${channel} has a subscriber`);
+    return count >= subscribers;
+  }, `${channel} has ${subscribers} subscriber(s)`);
 }
 
 describeIfRedis(unavailable && `Redis at ${redactUrl(REDIS_URL)} unreachable: ${unavailable}`, 'RedisSessionStore record memo', () => {
@@ -76,10 +76,7 @@ describeIfRedis(unavailable && `Redis at ${redactUrl(REDIS_URL)} unreachable: ${
     const two = memoStore(keyPrefix, ttlMs);
     open.push(one.store, two.store);
     await until(() => one.subscriber.status === 'ready' && two.subscriber.status === 'ready', 'both subscribers connect');
-    await until(async () => {
-      const [, count] = (await raw.call('PUBSUB', 'NUMSUB', `${keyPrefix}revoked`)) as [string, number];
-      return count >= 2;
-    }, 'both replicas subscribe');
+    await subscribed(raw, `${keyPrefix}revoked`, 2);
     return { one, two, keyPrefix };
   }
 
