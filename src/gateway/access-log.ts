@@ -5,7 +5,7 @@
  */
 
 import type { FastifyInstance } from 'fastify';
-import type { Metrics } from '../observability/index.js';
+import { createAccessLogWriter, type Logger, type Metrics } from '../observability/index.js';
 import { clientIpOf, type RequestContext } from './context.js';
 
 /** The outcome names operators see in metrics (DESIGN.md §2 in plain words). */
@@ -21,7 +21,8 @@ const OUTCOME_NAMES: Record<NonNullable<RequestContext['outcome']>, string> = {
   upstream_error: 'upstream_error',
 };
 
-export function installAccessLog(app: FastifyInstance, metrics: Metrics): void {
+export function installAccessLog(app: FastifyInstance, metrics: Metrics, logger: Logger): void {
+  const write = createAccessLogWriter(logger);
   app.addHook('onResponse', (request, reply, done) => {
     const context = request.portcullis;
     const appName = context?.app.name ?? '';
@@ -32,20 +33,17 @@ export function installAccessLog(app: FastifyInstance, metrics: Metrics): void {
     if (context !== null && context.outcome === 'allow' && context.forwardedAt !== null) {
       metrics.upstreamDuration.observe({ app: appName }, (performance.now() - context.forwardedAt) / 1000);
     }
-    request.log.info(
-      {
-        app: context?.app.name ?? null,
-        method: request.method,
-        path: context?.path ?? null,
-        status: reply.statusCode,
-        outcome: context?.outcome ?? null,
-        authMethod: context?.identity?.method ?? null,
-        user: context?.identity?.username ?? null,
-        client: clientIpOf(request),
-        durationMs: Math.round(reply.elapsedTime * 100) / 100,
-      },
-      'request',
-    );
+    write(request.id, {
+      app: context?.app.name ?? null,
+      method: request.method,
+      path: context?.path ?? null,
+      status: reply.statusCode,
+      outcome: context?.outcome ?? null,
+      authMethod: context?.identity?.method ?? null,
+      user: context?.identity?.username ?? null,
+      client: clientIpOf(request),
+      durationMs: Math.round(reply.elapsedTime * 100) / 100,
+    });
     done();
   });
 }

@@ -10,7 +10,7 @@ import type { Config } from '../config/index.js';
 import type { IdpCallObserver, IdpDirectory } from '../idp/index.js';
 import type { Logger } from '../observability/index.js';
 import { createSessionStore, observeStore, type SessionStore } from '../sessions/index.js';
-import { createMetrics } from '../observability/index.js';
+import { createMetrics, deferredChildLogger } from '../observability/index.js';
 import { installAccessLog } from './access-log.js';
 import { installRouting } from './context.js';
 import { frameworkErrors, installErrorHandling } from './error-handling.js';
@@ -100,6 +100,8 @@ export async function createGateway({ config, logger, sessionStore, ready, regis
     loggerInstance: logger as FastifyBaseLogger,
     // One access-log line per request is written by access-log.ts instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
+    // A request's own logger becomes a pino child only if the request logs a line through it.
+    childLoggerFactory: (parent, bindings, options) => deferredChildLogger(parent as Logger, bindings, options),
     trustProxy: trust,
     // Connections idle between requests are closed at shutdown; busy ones finish first.
     forceCloseConnections: 'idle',
@@ -131,7 +133,7 @@ export async function createGateway({ config, logger, sessionStore, ready, regis
       return runtime.router.size;
     },
   });
-  installAccessLog(server, metrics);
+  installAccessLog(server, metrics, logger);
   await server.register(reservedEndpoints, { trust });
   await server.register(proxyMode, { applications: () => runtime.applications, timeouts: config.timeouts, trust, metrics });
 
