@@ -21,6 +21,7 @@ import { answerClientError, installRequestLimits, nodeServerOptions } from './re
 import { compileTrust } from './trust.js';
 import { loadCertificates, TlsListener } from './tls-listener.js';
 import { refuseTunnels } from './tunnels.js';
+import { trackKeepAlive } from './keep-alive-drain.js';
 import { buildRuntime, closeRuntime, reloadable, restartOnlyChanges } from './runtime.js';
 
 export interface GatewayOptions {
@@ -115,14 +116,7 @@ export async function createGateway({ config, logger, sessionStore, ready, regis
   refuseTunnels(server.server);
   // Before host routing, so an oversized request costs nothing and never reaches the IdP.
   installRequestLimits(server, config.limits);
-  // While draining, every response closes its connection, so keep-alive clients let go and
-  // `close()` does not wait for their idle timeout.
-  server.addHook('onSend', (_request, reply, payload, done) => {
-    if (draining) {
-      reply.header('connection', 'close');
-    }
-    done(null, payload);
-  });
+  const keepAlive = trackKeepAlive(server.server);
   for (const method of EXTRA_METHODS) {
     server.addHttpMethod(method, { hasBody: true });
   }
@@ -176,6 +170,9 @@ export async function createGateway({ config, logger, sessionStore, ready, regis
     },
     async close() {
       draining = true;
+      // Requests that arrive from now on get Fastify's 503 with `Connection: close`
+      // (return503OnClosing); those in flight end their connections when they answer.
+      keepAlive.endKeepAlive();
       closeRuntime(runtime);
       const force = setTimeout(() => server.server.closeAllConnections(), config.timeouts.shutdownMs);
       force.unref();
