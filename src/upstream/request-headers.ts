@@ -106,8 +106,7 @@ export function rewriteUpstreamHeaders(
   facts: ForwardingFacts,
   decided: UpstreamIdentity,
 ): HeaderMap {
-  // `Connection: host` must not cost the upstream its Host.
-  const listed = headers.connection === undefined ? null : connectionTokens(headers.connection).filter((name) => name !== 'host');
+  const listed = headers.connection === undefined ? null : connectionTokens(headers.connection);
   const out: HeaderMap = {};
   for (const name of Object.keys(headers)) {
     if (
@@ -118,7 +117,8 @@ export function rewriteUpstreamHeaders(
       name.startsWith('x-authentik-') ||
       name.includes('_') ||
       (!facts.peerTrusted && FORWARDING.has(name)) ||
-      (listed !== null && listed.includes(name)) ||
+      // `Connection: host` must not cost the upstream its Host.
+      (listed !== null && name !== 'host' && listed.includes(name)) ||
       (name === 'authorization' && decided.stripAuthorization)
     ) {
       continue;
@@ -168,12 +168,24 @@ function hostnameOf(host: string): string {
   return colon > close ? lower.slice(0, colon) : lower;
 }
 
+/**
+ * `Connection` values that list only a name both rewrites drop anyway (keep-alive, upgrade):
+ * most keep-alive requests carry one, and splitting it would cost arrays on every request.
+ */
+const ONLY_HOP_BY_HOP = new Set(['keep-alive', 'Keep-Alive', 'upgrade', 'Upgrade']);
+const NO_TOKENS: readonly string[] = [];
+
 /** The header names a `Connection` field lists (RFC 9110 §7.6.1), lower case. */
-export function connectionTokens(value: string | string[]): string[] {
-  return joinValues(value)
-    .split(',')
-    .map((token) => token.trim().toLowerCase())
-    .filter((token) => token !== '');
+export function connectionTokens(value: string | string[]): readonly string[] {
+  if (typeof value === 'string' && ONLY_HOP_BY_HOP.has(value)) {
+    return NO_TOKENS;
+  }
+  const tokens: string[] = [];
+  for (const part of joinValues(value).split(',')) {
+    const token = part.trim().toLowerCase();
+    if (token !== '') tokens.push(token);
+  }
+  return tokens;
 }
 
 function joinValues(value: string | string[] | undefined): string {
