@@ -9,7 +9,7 @@ import { AuthentikSource, localSettingsConfig, OutpostMetrics, type AuthentikSet
 import { loadConfig, readConfigDocument, type Config, type ConfigDocument } from './config/index.js';
 import { formatProblems, messageOf, ValidationError } from './errors/index.js';
 import { createGateway, type Gateway } from './gateway/index.js';
-import { createLogger, type Logger } from './observability/index.js';
+import { createLogger, flushed, type Logger } from './observability/index.js';
 import { VERSION } from './version.js';
 import { runPrimary, signalControls, workerCount, type WorkerLink } from './workers/index.js';
 
@@ -31,7 +31,7 @@ export async function runGateway(config: Config, options: RunOptions = {}): Prom
   // A worker's line is not "portcullis started": that one is the primary's, once every worker listens.
   logger.info({ version: VERSION, gateway: urls.gateway, health: urls.health, tls: urls.tls }, worker === undefined ? 'portcullis started' : 'worker started');
   // Info lines are batched (observability/logger.ts); whoever waits for this one sees it now.
-  logger.flush();
+  await flushed(logger);
   worker?.listening({ gateway: urls.gateway, tls: urls.tls });
   for (const app of config.applications) {
     logger.info(
@@ -140,7 +140,7 @@ export async function startAuthentikOutpost(options: AuthentikOutpostOptions): P
     { version: VERSION, gateway: urls.gateway, health: urls.health, tls: urls.tls, authentik: settings.host.origin, instance: current.instanceUuid },
     worker === undefined ? 'portcullis started' : 'worker started',
   );
-  logger.flush();
+  await flushed(logger);
   worker?.listening({ gateway: urls.gateway, tls: urls.tls });
   current.start();
   return {

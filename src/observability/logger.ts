@@ -51,3 +51,22 @@ export function createLogger({ config, destination }: LoggerOptions): Logger {
   }
   return pino(options, destination ?? batched ?? undefined);
 }
+
+/** A stuck stdout (nobody reading the pipe) must not hold up start-up: past this, go on. */
+const FLUSH_WAIT_MS = 1000;
+
+/**
+ * Resolves once the lines logged so far have been written (or could not be): for a line
+ * another process acts on, such as a worker's "worker started" before it tells the primary
+ * it listens, so that the primary's "portcullis started" never comes first on a shared stdout.
+ */
+export function flushed(logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    const guard = setTimeout(resolve, FLUSH_WAIT_MS);
+    guard.unref();
+    logger.flush(() => {
+      clearTimeout(guard);
+      resolve();
+    });
+  });
+}
