@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CredentialCache, type Identity } from '../../src/auth/index.js';
 
@@ -24,13 +25,17 @@ function identity(n: number, expiresAt = Date.now() + 3_600_000): Identity {
 const COOKIE = `authentik_proxy_1234abcd=${'A'.repeat(43)}.${'B'.repeat(42)}w; Path=/; Max-Age=3600; HttpOnly; SameSite=Lax`;
 
 describe('CredentialCache', () => {
-  it('keys by an HMAC of the credential, per scope, never the credential itself', () => {
+  it('keys by a secret-keyed hash of the credential, per scope, never the credential itself', () => {
     const cache = new CredentialCache({ secret: SECRET, ttlMs: 60_000, maxEntries: 10 });
     const key = cache.keyOf('grafana', 'basic\0alice:secret');
     expect(key).toHaveLength(32);
     expect(key).not.toContain('secret');
     expect(cache.keyOf('wiki', 'basic\0alice:secret')).not.toBe(key);
     expect(cache.keyOf('grafana', 'basic\0alice:secret')).toBe(key);
+    // Keyed by the secret: without it, a key cannot be computed from a guessed credential.
+    const other = new CredentialCache({ secret: `${SECRET}-other`, ttlMs: 60_000, maxEntries: 10 });
+    expect(other.keyOf('grafana', 'basic\0alice:secret')).not.toBe(key);
+    expect(key).not.toBe(createHash('sha256').update('grafana\nbasic\0alice:secret').digest('binary'));
   });
 
   it('hands back the same identity while warm, and an equal one once it is decoded again', () => {
