@@ -17,6 +17,7 @@ import autocannon from 'autocannon';
 import { request } from 'undici';
 import { formatSummary, summarize } from './profile-summary.mjs';
 import { deleteKeys, redisAnswers } from './redis.mjs';
+import { pairCores, pin } from './cores.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -35,6 +36,7 @@ const { values: opts } = parseArgs({
     pipelining: { type: 'string', default: '1' },
     rate: { type: 'string' },
     rounds: { type: 'string', default: '3' },
+    'paired-rounds': { type: 'string', default: '3' },
     'warm-all': { type: 'string', default: '2' },
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
@@ -274,7 +276,7 @@ ${indent(addresses(readFileSync(NGINX_SNIPPET, 'utf8')))}
  * One autocannon run. Latencies are recorded from autocannon's per-response event at
  * microsecond resolution (its own histogram keeps whole milliseconds).
  */
-function load({ url, headers = {}, duration, amount, connections = CONNECTIONS, cpuPids = [] }) {
+function load({ url, headers = {}, duration, amount, connections = CONNECTIONS, cpuPids = [], rate = RATE }) {
   const measureCpu = HAVE_PROC && cpuPids.length > 0;
   return new Promise((resolveLoad, reject) => {
     const cpuBefore = measureCpu ? cpuSeconds(cpuPids) : 0;
@@ -288,7 +290,7 @@ function load({ url, headers = {}, duration, amount, connections = CONNECTIONS, 
         connections,
         pipelining: PIPELINING,
         ...(amount === undefined ? { duration } : { amount }),
-        ...(RATE === undefined || amount !== undefined ? {} : { overallRate: RATE }),
+        ...(rate === undefined || amount !== undefined ? {} : { overallRate: rate }),
         timeout: 10,
       },
       (error, result) => {
@@ -710,6 +712,59 @@ async function main() {
   }
   if (abLines.length > 0) process.stdout.write(`A/B (B = ${opts['dist-b']}):\n${abLines.map((l) => `  ${l}`).join('\n')}\n\n`);
 
+  // Paired ratios: each target row and its reference row loaded at the same time, both servers
+  // on one core, at the same fixed rate (bench/README.md, "Paired ratios"). Rows run one after
+  // the other see the machine at different moments; a pair sees the same moment.
+  const paired = [];
+  const PAIRED_ROUNDS = opts.quick ? 0 : Number(opts['paired-rounds']);
+  const { cores, why: unpaired } = pairCores();
+  if (PAIRED_ROUNDS > 0 && cores === null) notes.push(`Paired ratios skipped: ${unpaired}.`);
+  if (PAIRED_ROUNDS > 0 && cores !== null) {
+    const helpers = [upstream.child.pid, idp.child.pid, process.pid];
+    pin(helpers, cores.rest);
+    try {
+      // A [B] row is paired with its A row (an A/B of two builds), the others with their targets' references.
+      const pairsToRun = selected
+        .map((row) => ({ row, ref: byId.get(row.name.endsWith('[B]') ? row.id.replace(/b$/, '') : row.target?.ref) }))
+        .filter(({ row, ref }) => ref !== undefined && (row.name.endsWith('[B]') || row.target !== undefined));
+      for (const { row, ref } of pairsToRun) {
+        const bound = row.name.endsWith('[B]') ? null : row.target.max;
+        const pids = [...new Set([...row.cpu, ...ref.cpu])];
+        pin(pids, cores.pair);
+        // A third of the slower row's own throughput each: together about two thirds of the
+        // core, so neither server waits for the other.
+        const rate = Math.max(100, Math.round(Math.min(row.rps, ref.rps) / 3));
+        const connections = Math.max(1, Math.round(CONNECTIONS / 2));
+        const together = (first, second, duration) =>
+          Promise.all([first, second].map((r) => load({ url: r.url, headers: r.headers, duration, cpuPids: r.cpu, connections, rate })));
+        await together(row, ref, Math.max(1, WARMUP));
+        const ratios = [];
+        const cpu = { row: [], ref: [] };
+        let bad = 0;
+        for (let round = 0; round < PAIRED_ROUNDS; round += 1) {
+          // Both start orders, each ratio the geometric mean of the two: the load generator
+          // serves the instance it created first a little sooner.
+          const [a1, b1] = await together(row, ref, DURATION);
+          const [b2, a2] = await together(ref, row, DURATION);
+          for (const r of [a1, b1, a2, b2]) bad += r.non2xx + r.errors + r.timeouts;
+          ratios.push(Math.sqrt((a1.cpuUsPerRequest / b1.cpuUsPerRequest) * (a2.cpuUsPerRequest / b2.cpuUsPerRequest)));
+          cpu.row.push(Math.sqrt(a1.cpuUsPerRequest * a2.cpuUsPerRequest));
+          cpu.ref.push(Math.sqrt(b1.cpuUsPerRequest * b2.cpuUsPerRequest));
+        }
+        pin(pids, cores.all);
+        const cost = median(ratios);
+        const pair = { row, ref, rate, cost, low: Math.min(...ratios), high: Math.max(...ratios), rowCpu: median(cpu.row), refCpu: median(cpu.ref), bad, bound, met: bound !== null && cost <= bound };
+        paired.push(pair);
+        process.stdout.write(
+          `paired ${row.id} + ${ref.id} at ${fmt.int(rate)} req/s each: ${fmt.int(pair.rowCpu)} / ${fmt.int(pair.refCpu)} µs CPU/req, ${fmt.x(cost)} (rounds ${ratios.map((r) => r.toFixed(2)).join(', ')})${bad > 0 ? `, ${bad} non-2xx/errors` : ''}\n`,
+        );
+      }
+    } finally {
+      pin(helpers, cores.all);
+    }
+    process.stdout.write('\n');
+  }
+
   // Memory
   let memory = null;
   if (!opts['skip-memory']) {
@@ -780,6 +835,28 @@ async function main() {
   );
   for (const note of notes) md.push(`- ${note}`);
   if (notes.length > 0) md.push('');
+  if (paired.length > 0) {
+    md.push(
+      `Paired ratios: each target row and its reference row loaded at the same time, both servers on CPU ${cores.pair} (the load generator, upstream and IdP on CPU ${cores.rest}), ` +
+        `each at a third of the slower row's req/s above, ${Math.max(1, Math.round(CONNECTIONS / 2))} connections each; ${PAIRED_ROUNDS} round(s) of ${DURATION} s in each start order, ` +
+        'a round\'s ratio the geometric mean of its two orders, the median shown. Both servers see the machine at the same moment, which the rows above, a minute apart, do not.',
+      '',
+      markdownTable(
+        ['row', 'reference', 'req/s each', 'CPU µs/req (row / reference)', 'target: CPU µs/req ratio', 'rounds', 'non-2xx/err'],
+        paired.map((p) => [
+          `${p.row.id} ${p.row.name}`,
+          p.ref.id,
+          fmt.int(p.rate),
+          `${fmt.int(p.rowCpu)} / ${fmt.int(p.refCpu)}`,
+          p.bound === null ? `${fmt.x(p.cost)} row ${p.ref.id} (A/B)` : `${fmt.x(p.cost)} row ${p.ref.id} (≤ ${p.bound}) ${p.met ? 'met' : 'MISSED'}`,
+          `${p.low.toFixed(2)}–${p.high.toFixed(2)}`,
+          String(p.bad),
+        ]),
+        ['---', '---', '---:', '---:', '---', '---:', '---:'],
+      ),
+      '',
+    );
+  }
   if (idpRows.length > 0) {
     md.push('IdP calls (counted by the development IdP) while one credential, new to the gateway, is sent in 10,000 requests over 50 concurrent connections:', '');
     md.push('| credential | requests | non-2xx | IdP calls | token | jwks | introspection | per 10,000 | target ≤ 1 |', '|---|---:|---:|---:|---:|---:|---:|---:|---|');
