@@ -23,7 +23,7 @@ export function observeStore(store: SessionStore, observer: StoreObserver): Sess
   }
   return {
     create: (input: NewSession) => timed('create', () => store.create(input)),
-    get: (id: string, application: string) => timed('get', () => store.get(id, application)),
+    get: (id: string, application: string) => timedGet(store, observer, id, application),
     update: (record: SessionRecord) => timed('update', () => store.update(record)),
     delete: (id: string) => timed('delete', () => store.delete(id)),
     deleteForUser: (application: string, sub: string) => timed('delete_for_user', () => store.deleteForUser(application, sub)),
@@ -35,4 +35,20 @@ export function observeStore(store: SessionStore, observer: StoreObserver): Sess
     ping: () => timed('ping', () => store.ping()),
     close: () => store.close(),
   };
+}
+
+/**
+ * `get`, on every request with a session cookie: the same measurement as `timed`, without the
+ * closure and the async frame it costs per call.
+ */
+async function timedGet(store: SessionStore, observer: StoreObserver, id: string, application: string): Promise<SessionRecord | null> {
+  const started = performance.now();
+  let ok = false;
+  try {
+    const record = await store.get(id, application);
+    ok = true;
+    return record;
+  } finally {
+    observer.record('get', ok, (performance.now() - started) / 1000);
+  }
 }
