@@ -39,8 +39,8 @@ export interface RequestContext {
   setCookies: readonly string[];
   /** performance.now() when the request was handed to the upstream. */
   forwardedAt: number | null;
-  /** The client's response while proxying; it emits `abort` when the client leaves early. */
-  clientResponse: NodeJS.EventEmitter | null;
+  /** While proxying: fired when the client leaves before its answer is complete (proxy-mode.ts). */
+  clientLeft: { readonly aborted: boolean } | null;
   /** The client address, once asked for (see `clientIpOf`). */
   clientIp: string | null;
 }
@@ -126,7 +126,7 @@ export function installRouting(app: FastifyInstance, router: Pick<HostRouter, 'r
       stripAuthorization: false,
       setCookies: [],
       forwardedAt: null,
-      clientResponse: null,
+      clientLeft: null,
       clientIp: null,
     };
     done();
