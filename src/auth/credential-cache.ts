@@ -2,9 +2,10 @@
  * Remembers identities established from header credentials so that a script sending the
  * same app password or token a thousand times costs the IdP one call.
  *
- * Keys are SHA-256 over a secret prefix and the credential (`keyOf`): the cache never holds a
- * credential in plaintext, and a memory dump does not let anyone replay one. Entries expire at the earlier
- * of the token's expiry and the TTL; the cache is bounded (least recently used goes first).
+ * Keys are SHA-256 over a secret-derived prefix and the credential (`keyOf`): the cache never
+ * holds a credential in plaintext, and a memory dump does not let anyone replay one. Entries
+ * expire at the earlier of the token's expiry and the TTL; the cache is bounded (least
+ * recently used goes first).
  * Refusals are remembered apart, briefly (at most a minute): a script retrying a wrong
  * password, or an upstream's own Basic credentials passing through with `intercept: false`,
  * does not cost an IdP call per request. An IdP error is never remembered as either.
@@ -110,7 +111,7 @@ export class CredentialCache {
    * prefix, the scope and the credential, its 32 bytes as a Latin-1 string (a key for maps only,
    * never shown: 32 characters instead of 43 in base64url). Every request with a credential
    * computes one: a one-shot hash costs a fraction of an HMAC, whose context OpenSSL sets up per
-   * call (measured at about a third of a cached Bearer request's own cost). The prefix keeps a
+   * call (about a third of Portcullis's own time on a cached Bearer request). The prefix keeps a
    * key from being computed without the secret; length extension, HMAC's reason for being,
    * needs someone who sees keys, and they never leave this process.
    */

@@ -118,10 +118,10 @@ const CLIENT_LEFT = Symbol('portcullis.clientLeft');
 /**
  * The `signal` of one forwarded request: the smallest EventTarget undici accepts, fired when the
  * client leaves before its answer is complete. The client's response itself served as the
- * signal before, and cost about 6 % of a proxied request's CPU (paired A/B): undici wraps an
- * EventEmitter listener with `once` and later deletes the `abort` key from the response's
- * listener table, which V8 then keeps as a slow dictionary for every later event of the
- * response. undici adds one listener and removes it; this holds it in a field.
+ * signal before: undici wrapped its listener on it with `once` and afterwards deleted the
+ * `abort` key from the response's listener table, which V8 then keeps as a slow dictionary for
+ * the response's later events. undici adds one listener and removes it; this holds it in a
+ * field (paired A/B of the change: 0.99× row 4, 0.98× row 5).
  */
 class ClientLeftSignal {
   aborted = false;
