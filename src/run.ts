@@ -30,8 +30,7 @@ export async function runGateway(config: Config, options: RunOptions = {}): Prom
   const urls = await listenOrClose(gateway);
   // A worker's line is not "portcullis started": that one is the primary's, once every worker listens.
   logger.info({ version: VERSION, gateway: urls.gateway, health: urls.health, tls: urls.tls }, worker === undefined ? 'portcullis started' : 'worker started');
-  // Info lines are batched (observability/logger.ts); whoever waits for this one sees it now.
-  await flushed(logger);
+  await startedLineWritten(logger, worker);
   worker?.listening({ gateway: urls.gateway, tls: urls.tls });
   for (const app of config.applications) {
     logger.info(
@@ -140,7 +139,7 @@ export async function startAuthentikOutpost(options: AuthentikOutpostOptions): P
     { version: VERSION, gateway: urls.gateway, health: urls.health, tls: urls.tls, authentik: settings.host.origin, instance: current.instanceUuid },
     worker === undefined ? 'portcullis started' : 'worker started',
   );
-  await flushed(logger);
+  await startedLineWritten(logger, worker);
   worker?.listening({ gateway: urls.gateway, tls: urls.tls });
   current.start();
   return {
@@ -199,6 +198,21 @@ export async function runWithAuthentik(
   await outpost.close();
   logger.info('stopped');
   return 0;
+}
+
+/**
+ * Info lines are batched (observability/logger.ts); whoever waits for the start-up line sees it
+ * now. A worker waits for the write before it tells the primary it listens, so that its line
+ * comes before the primary's "portcullis started" (its signal handlers are installed from its
+ * first moment). A process on its own does not wait: its SIGTERM handler is installed right
+ * after this, and a supervisor that stops it as soon as it reads the line must find it there.
+ */
+async function startedLineWritten(logger: Logger, worker: WorkerLink | undefined): Promise<void> {
+  if (worker === undefined) {
+    logger.flush();
+    return;
+  }
+  await flushed(logger);
 }
 
 /**
