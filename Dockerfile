@@ -16,5 +16,5 @@ COPY policies ./policies
 USER node
 EXPOSE 9000 9443 9300
 # A 64 MiB young generation: see docs/operations.md, "Node's young generation".
-ENTRYPOINT ["node", "--max-semi-space-size=64", "dist/cli.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=64", "--no-allocation-site-pretenuring", "dist/cli.js"]
 CMD ["run", "--config", "/etc/portcullis/portcullis.yaml"]

@@ -6,7 +6,7 @@
  * optionally warms each as the bench's IdP rows do, then reports per 4 s window of row 4's load:
  * req/s, scavenges and their µs per request, mark-compacts.
  *
- *   node bench/gc-state.mjs [--gateways 2] [--windows 4] [--preload]
+ *   node bench/gc-state.mjs [--gateways 2] [--windows 4] [--preload] [--flags=--a-v8-flag]
  *
  * Needs a build (`npm run build`).
  */
@@ -22,7 +22,13 @@ import { request } from 'undici';
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const DIST = join(HERE, '..', 'dist');
 const { values: opts } = parseArgs({
-  options: { gateways: { type: 'string', default: '2' }, windows: { type: 'string', default: '4' }, preload: { type: 'boolean', default: false } },
+  options: {
+    gateways: { type: 'string', default: '2' },
+    windows: { type: 'string', default: '4' },
+    preload: { type: 'boolean', default: false },
+    // More V8 flags for the gateways, e.g. `--no-allocation-site-pretenuring`.
+    flags: { type: 'string', default: '' },
+  },
 });
 const basic = (user, password) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
@@ -44,7 +50,7 @@ const [up, issuer] = await Promise.all([upstream.ready, idp.ready]);
 try {
   for (let k = 0; k < Number(opts.gateways); k += 1) {
     const log = `/tmp/portcullis-gc-${k}.log`;
-    const gateway = spawnServer('portcullis', { dist: DIST, upstream: up.url, issuer: issuer.issuer, logLevel: 'info' }, ['--max-semi-space-size=64', '--trace-gc'], openSync(log, 'w'));
+    const gateway = spawnServer('portcullis', { dist: DIST, upstream: up.url, issuer: issuer.issuer, logLevel: 'info' }, ['--max-semi-space-size=64', '--trace-gc', ...opts.flags.split(' ').filter((flag) => flag !== '')], openSync(log, 'w'));
     const { url } = await gateway.ready;
     const login = await request(`${url}/private`, { headers: { host: 'app.test', authorization: basic('bob', 'bob-app-password') } });
     await login.body.text();

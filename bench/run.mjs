@@ -52,7 +52,7 @@ const { values: opts } = parseArgs({
     'log-level-b': { type: 'string' },
     redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
     workers: { type: 'string', default: '2' },
-    'gateway-node-flags': { type: 'string', default: '--max-semi-space-size=64' },
+    'gateway-node-flags': { type: 'string', default: '--max-semi-space-size=64 --no-allocation-site-pretenuring' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -72,7 +72,8 @@ const ONLY = opts.only === undefined ? null : new Set(opts.only.split(',').map((
 
 /**
  * Node flags of every Node server of the bench, so the floors run as the gateway does: those
- * the Docker image starts the gateway with (a 64 MiB young generation, docs/operations.md);
+ * the Docker image starts the gateway with (a 64 MiB young generation, no allocation-site
+ * pretenuring: docs/operations.md);
  * `--gateway-node-flags ''` measures Node's defaults.
  */
 const GATEWAY_NODE_FLAGS = opts['gateway-node-flags'].split(' ').filter((flag) => flag !== '');

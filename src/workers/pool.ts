@@ -218,7 +218,21 @@ export class WorkerPool {
  */
 export const YOUNG_GENERATION_FLAG = '--max-semi-space-size=64';
 
+/**
+ * No allocation-site pretenuring unless the operator asked for it: V8 may decide, under load,
+ * to allocate some per-request object in the old generation, after which everything that object
+ * points to survives every scavenge until the next full collection; in bench/gc-state.mjs that
+ * state cost ~25 µs of scavenges per request instead of ~2, in about half the gateways
+ * (docs/operations.md).
+ */
+export const NO_PRETENURING_FLAG = '--no-allocation-site-pretenuring';
+
 export function workerExecArgv(execArgv: readonly string[], nodeOptions: string): string[] {
-  const chosen = [...execArgv, ...nodeOptions.split(/\s+/)].some((arg) => /^--max[-_]semi[-_]space[-_]size(=|$)/.test(arg));
-  return chosen ? [...execArgv] : [...execArgv, YOUNG_GENERATION_FLAG];
+  const given = [...execArgv, ...nodeOptions.split(/\s+/)];
+  const chosen = (pattern: RegExp): boolean => given.some((arg) => pattern.test(arg));
+  return [
+    ...execArgv,
+    ...(chosen(/^--max[-_]semi[-_]space[-_]size(=|$)/) ? [] : [YOUNG_GENERATION_FLAG]),
+    ...(chosen(/^--(no[-_])?allocation[-_]site[-_]pretenuring$/) ? [] : [NO_PRETENURING_FLAG]),
+  ];
 }
