@@ -25,12 +25,21 @@ export async function runGateway(config: Config, options: RunOptions = {}): Prom
   const root = createLogger({ config: config.log });
   const logger = worker === undefined ? root : root.child(worker.bindings);
   const controls = worker?.controls ?? signalControls();
+  // Before anything can announce the process: a supervisor that stops it as soon as it reads
+  // the start-up line must find the handlers in place (a signal before then is kept, and the
+  // gateway drains as soon as it has started).
+  const stopped = controls.untilStop();
   const gateway = await createGateway({ config, logger, operationsListener: worker === undefined });
   worker?.serve(gateway);
+  controls.onReload(() => {
+    void reload(config, gateway, logger);
+  });
   const urls = await listenOrClose(gateway);
   // A worker's line is not "portcullis started": that one is the primary's, once every worker listens.
   logger.info({ version: VERSION, gateway: urls.gateway, health: urls.health, tls: urls.tls }, worker === undefined ? 'portcullis started' : 'worker started');
-  await startedLineWritten(logger, worker);
+  // Info lines are batched: whoever waits for this line sees it now. A worker tells its primary
+  // it listens only after the write, so its line comes before the primary's "portcullis started".
+  await flushed(logger);
   worker?.listening({ gateway: urls.gateway, tls: urls.tls });
   for (const app of config.applications) {
     logger.info(
@@ -46,10 +55,7 @@ export async function runGateway(config: Config, options: RunOptions = {}): Prom
     );
   }
   logger.flush();
-  controls.onReload(() => {
-    void reload(config, gateway, logger);
-  });
-  const signal = await controls.untilStop();
+  const signal = await stopped;
   controls.release();
   logger.info({ signal }, 'draining in-flight requests');
   await gateway.close();
@@ -139,7 +145,9 @@ export async function startAuthentikOutpost(options: AuthentikOutpostOptions): P
     { version: VERSION, gateway: urls.gateway, health: urls.health, tls: urls.tls, authentik: settings.host.origin, instance: current.instanceUuid },
     worker === undefined ? 'portcullis started' : 'worker started',
   );
-  await startedLineWritten(logger, worker);
+  // Info lines are batched: whoever waits for this line sees it now. A worker tells its primary
+  // it listens only after the write, so its line comes before the primary's "portcullis started".
+  await flushed(logger);
   worker?.listening({ gateway: urls.gateway, tls: urls.tls });
   current.start();
   return {
@@ -180,9 +188,11 @@ export async function runWithAuthentik(
   env: Readonly<Record<string, string | undefined>>,
   options: RunOptions = {},
 ): Promise<number> {
+  const controls = options.worker?.controls ?? signalControls();
+  // As in runGateway: in place before the start-up line can be read.
+  const stopped = controls.untilStop();
   const outpost = await startAuthentikOutpost({ settings, configFile, env, ...(options.worker === undefined ? {} : { worker: options.worker }) });
   const logger = outpost.gateway.server.log;
-  const controls = options.worker?.controls ?? signalControls();
   controls.onRefresh(() => {
     void outpost.source().refresh();
   });
@@ -192,27 +202,12 @@ export async function runWithAuthentik(
       logger.error({ problems }, 'configuration reload refused; nothing changed');
     });
   });
-  const signal = await controls.untilStop();
+  const signal = await stopped;
   controls.release();
   logger.info({ signal }, 'draining in-flight requests');
   await outpost.close();
   logger.info('stopped');
   return 0;
-}
-
-/**
- * Info lines are batched (observability/logger.ts); whoever waits for the start-up line sees it
- * now. A worker waits for the write before it tells the primary it listens, so that its line
- * comes before the primary's "portcullis started" (its signal handlers are installed from its
- * first moment). A process on its own does not wait: its SIGTERM handler is installed right
- * after this, and a supervisor that stops it as soon as it reads the line must find it there.
- */
-async function startedLineWritten(logger: Logger, worker: WorkerLink | undefined): Promise<void> {
-  if (worker === undefined) {
-    logger.flush();
-    return;
-  }
-  await flushed(logger);
 }
 
 /**
