@@ -5,6 +5,7 @@
 
 import { pino, type LogFn, type Logger } from 'pino';
 import type { LogConfig } from '../config/index.js';
+import { LineBatch } from './line-batch.js';
 
 const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-authentik-jwt'];
 
@@ -32,7 +33,13 @@ const WARN = 40;
 
 export function createLogger({ config, destination }: LoggerOptions): Logger {
   const pretty = config.format === 'pretty' && destination === undefined;
-  const batched = pretty || destination !== undefined ? null : pino.destination({ dest: 1, sync: false, minLength: BATCH_BYTES, periodicFlush: FLUSH_INTERVAL_MS });
+  const batched =
+    pretty || destination !== undefined
+      ? null
+      : new LineBatch(pino.destination({ dest: 1, sync: false, minLength: BATCH_BYTES, periodicFlush: FLUSH_INTERVAL_MS }), {
+          minLength: BATCH_BYTES,
+          intervalMs: FLUSH_INTERVAL_MS,
+        });
   const options = {
     level: config.level,
     redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
@@ -49,7 +56,8 @@ export function createLogger({ config, destination }: LoggerOptions): Logger {
   if (pretty) {
     return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: false, singleLine: true, ignore: 'pid,hostname,service' } } });
   }
-  return pino(options, destination ?? batched ?? undefined);
+  // pino writes to anything with write/flush; LineBatch hands SonicBoom whole chunks.
+  return pino(options, destination ?? (batched as NodeJS.WritableStream | null) ?? undefined);
 }
 
 /** A stuck stdout (nobody reading the pipe) must not hold up start-up: past this, go on. */

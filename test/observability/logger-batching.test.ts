@@ -37,6 +37,27 @@ describe('the process logger', () => {
     expect(logged(`logger.info('last words'); process.exit(0);`)).toEqual(['last words']);
   });
 
+  // Lines are gathered into chunks before the stream gets them (observability/line-batch.ts):
+  // every line, in order, whole, whichever way the process ends.
+  const MANY = `for (let i = 0; i < 3000; i += 1) logger.info(i % 7 === 0 ? 'zeile ' + i + ' – ü' : 'line ' + i);`;
+  const expected = Array.from({ length: 3000 }, (_, i) => (i % 7 === 0 ? `zeile ${i} – ü` : `line ${i}`));
+
+  it('writes thousands of lines whole and in order when the process exits at once', () => {
+    expect(logged(`${MANY} process.exit(0);`)).toEqual(expected);
+  });
+
+  it('writes thousands of lines whole and in order when the process runs out of work', () => {
+    expect(logged(MANY)).toEqual(expected);
+  });
+
+  it('writes thousands of lines whole and in order within its flush interval', () => {
+    expect(logged(`${MANY} ${KILL_AFTER(600)}`)).toEqual(expected);
+  });
+
+  it('writes the lines before a warning with it, even past a chunk', () => {
+    expect(logged(`${MANY} logger.warn('warned'); ${KILL_AFTER(50)}`)).toEqual([...expected, 'warned']);
+  });
+
   it('keeps an info line back for a moment (batching), which is what the above rely on', () => {
     expect(logged(`logger.info('unwritten'); ${KILL_AFTER(10)}`)).toEqual([]);
   });
