@@ -18,6 +18,11 @@ import { sendError } from './render.js';
 
 export interface RequestContext {
   readonly app: PreparedApplication;
+  /**
+   * The host the request was routed by: Fastify's `request.host` (Host, or X-Forwarded-Host
+   * from a trusted proxy), read once; every later reader uses this one.
+   */
+  readonly host: string;
   /** The normalized path; the raw target is never used for decisions. */
   readonly path: string;
   /** The raw query string with its `?`, or ''. */
@@ -81,6 +86,7 @@ export function installRouting(app: FastifyInstance, router: Pick<HostRouter, 'r
       return;
     }
     let application: PreparedApplication | undefined;
+    let host: string;
     const viaProxy = rawUrl.charCodeAt(0) !== SLASH;
     if (viaProxy) {
       const absolute = applicationOfAbsoluteTarget(request, router, rawUrl);
@@ -90,8 +96,10 @@ export function installRouting(app: FastifyInstance, router: Pick<HostRouter, 'r
       }
       application = absolute.application;
       rawUrl = absolute.originForm;
+      host = request.host;
     } else {
-      application = router.resolve(request.host);
+      host = request.host;
+      application = router.resolve(host);
     }
     if (application === undefined && router.size === 0) {
       reply.header('retry-after', String(NOT_CONFIGURED_RETRY_SECONDS));
@@ -99,11 +107,10 @@ export function installRouting(app: FastifyInstance, router: Pick<HostRouter, 'r
       return;
     }
     if (application === undefined) {
-      const host = request.host.slice(0, MAX_HOST_IN_MESSAGE);
       sendError(reply, false, {
         status: 400,
         error: 'unknown_host',
-        message: `no application is configured for host ${JSON.stringify(host)}`,
+        message: `no application is configured for host ${JSON.stringify(host.slice(0, MAX_HOST_IN_MESSAGE))}`,
       });
       return;
     }
@@ -117,6 +124,7 @@ export function installRouting(app: FastifyInstance, router: Pick<HostRouter, 'r
     }
     request.portcullis = {
       app: application,
+      host,
       path: normalized.path,
       query,
       wantsHtml,
@@ -234,6 +242,11 @@ export function clientIpOf(request: AnyRequest): string {
   if (context === null) return request.ip;
   context.clientIp ??= request.ip;
   return context.clientIp;
+}
+
+/** The host the request was routed by (see `RequestContext.host`); Fastify's before routing. */
+export function hostOf(request: AnyRequest): string {
+  return request.portcullis?.host ?? request.host;
 }
 
 export function contextOf(request: AnyRequest): RequestContext {

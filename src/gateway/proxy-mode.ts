@@ -12,7 +12,7 @@ import type { TimeoutsConfig } from '../config/index.js';
 import type { Metrics } from '../observability/index.js';
 import { rewriteResponseHeaders, rewriteUpstreamHeaders, type ForwardingFacts, type HeaderMap } from '../upstream/index.js';
 import type { PreparedApplication } from './application.js';
-import { clientIpOf, contextOf, type AnyReply, type AnyRequest, type RequestContext } from './context.js';
+import { clientIpOf, contextOf, hostOf, type AnyReply, type AnyRequest, type RequestContext } from './context.js';
 import { decide } from './decide.js';
 import { finishLogin, signatureOf, signOut } from './login/index.js';
 import { renderOutcome, sendError } from './render.js';
@@ -218,7 +218,7 @@ export function forwardingFacts(request: AnyRequest, trust: TrustFunction): Forw
     peerTrusted: trust(peerAddress),
     clientAddress: clientIpOf(request),
     proto: request.protocol === 'https' ? 'https' : 'http',
-    host: request.host,
+    host: hostOf(request),
   };
 }
 

@@ -6,7 +6,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { CredentialFacts } from '../auth/index.js';
 import type { PreparedApplication } from './application.js';
-import { clientIpOf } from './context.js';
+import { clientIpOf, hostOf } from './context.js';
 import { headerLines } from './header-lines.js';
 
 export interface RequestFacts extends CredentialFacts {
@@ -34,7 +34,7 @@ export function factsFromRequest(
   query: string,
   viaProxy = false,
 ): RequestFacts {
-  const facts = factsOf(request, app, { method: request.method, host: request.host, path, query });
+  const facts = factsOf(request, app, { method: request.method, host: hostOf(request), path, query });
   // A client using Portcullis as its proxy authenticates to it by a 407, never a login page.
   return viaProxy && app.config.headerAuth.header === 'proxy-authorization' && !facts.noRedirect ? { ...facts, noRedirect: true } : facts;
 }

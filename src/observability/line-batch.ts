@@ -1,18 +1,19 @@
 /**
- * Gathers log lines into chunks before they reach the batching stdout stream (pino's
- * SonicBoom). SonicBoom appends every write to its last pending string and measures that
- * string's byte length again on each write; V8 must flatten the concatenation to measure it,
- * so line by line it copied its whole pending batch once per line (one access line per
- * request, a batch of 4 KiB and more). Handed a chunk at a time, it measures once per chunk.
+ * Gathers log lines into chunks of bytes before they reach the batching stdout stream (pino's
+ * SonicBoom, in its buffer mode). In its string mode SonicBoom appends every write to its last
+ * pending string and measures that string's byte length again on each write; V8 must flatten
+ * the concatenation to measure it, so line by line it copied its whole pending batch once per
+ * line (one access line per request), and then encoded the batch once more to write it. Here
+ * each line is encoded once, straight into a slab, and SonicBoom gets the bytes.
  *
  * Lines are never held longer than the stream itself would hold them: a chunk is handed over
  * once it reaches `minLength` bytes (the stream's own batch size), on `flush`, within
  * `intervalMs`, and when the process exits.
  */
 
-/** What LineBatch needs of the stream (SonicBoom's methods). */
+/** What LineBatch needs of the stream (SonicBoom's methods, `contentMode: 'buffer'`). */
 export interface BatchTarget {
-  write(chunk: string): boolean;
+  write(chunk: Buffer): boolean;
   flush(callback?: (error?: Error) => void): void;
   flushSync(): void;
   /** Set once the stream has ended (SonicBoom sets it; its typings omit it). */
@@ -26,29 +27,54 @@ export interface LineBatchOptions {
   readonly intervalMs: number;
 }
 
+/** UTF-8 takes at most three bytes per UTF-16 code unit (a surrogate pair: four for two). */
+const MAX_BYTES_PER_UNIT = 3;
+
 export class LineBatch {
   readonly #target: BatchTarget;
   readonly #minLength: number;
   readonly #intervalMs: number;
-  #pending = '';
-  #bytes = 0;
+  readonly #slabSize: number;
+  /** Chunks are cut from the slab one after another; the stream holds them until written. */
+  #slab: Buffer;
+  /** The pending chunk: slab[#start, #end). */
+  #start = 0;
+  #end = 0;
   #timer: NodeJS.Timeout | null = null;
 
   constructor(target: BatchTarget, options: LineBatchOptions) {
     this.#target = target;
     this.#minLength = options.minLength;
     this.#intervalMs = options.intervalMs;
+    this.#slabSize = 16 * options.minLength;
+    this.#slab = Buffer.allocUnsafeSlow(this.#slabSize);
   }
 
   write(line: string): boolean {
-    if (this.#pending === '') {
+    if (this.#end === this.#start) {
       withPendingLines.add(this);
       installExitHandler();
     }
-    this.#pending += line;
-    this.#bytes += Buffer.byteLength(line);
+    const room = line.length * MAX_BYTES_PER_UNIT;
+    if (this.#end + room > this.#slabSize) {
+      if (room > this.#slabSize / 4) {
+        // A line this long goes out at once, in one chunk with the lines before it: one write,
+        // as the stream would have made of them.
+        const pending = this.#slab.subarray(this.#start, this.#end);
+        this.#start = this.#end;
+        withPendingLines.delete(this);
+        this.#give(Buffer.concat([pending, Buffer.from(line, 'utf8')]));
+        return true;
+      }
+      this.#handOver();
+      this.#slab = Buffer.allocUnsafeSlow(this.#slabSize);
+      this.#start = 0;
+      this.#end = 0;
+      withPendingLines.add(this);
+    }
+    this.#end += this.#slab.write(line, this.#end, 'utf8');
     // Below minLength the stream would not write the chunk either; at it, it does at once.
-    if (this.#bytes >= this.#minLength) {
+    if (this.#end - this.#start >= this.#minLength) {
       this.#handOver();
     } else if (this.#timer === null) {
       this.#timer = setTimeout(this.#onTimer, this.#intervalMs);
@@ -68,10 +94,10 @@ export class LineBatch {
 
   flushSync(): void {
     if (this.#target.destroyed === true) return;
-    // The stream's own pending lines first: they are older. The chunk is then below
+    // The stream's own pending bytes first: they are older. The chunk is then below
     // minLength, so the stream keeps it until flushSync writes it, in this turn.
     this.#target.flushSync();
-    if (this.#pending !== '') {
+    if (this.#end !== this.#start) {
       this.#handOver();
       this.#target.flushSync();
     }
@@ -84,11 +110,14 @@ export class LineBatch {
   };
 
   #handOver(): void {
-    if (this.#pending === '') return;
-    const chunk = this.#pending;
-    this.#pending = '';
-    this.#bytes = 0;
+    if (this.#end === this.#start) return;
+    const chunk = this.#slab.subarray(this.#start, this.#end);
+    this.#start = this.#end;
     withPendingLines.delete(this);
+    this.#give(chunk);
+  }
+
+  #give(chunk: Buffer): void {
     if (this.#target.destroyed !== true) this.#target.write(chunk);
   }
 }

@@ -5,7 +5,7 @@
 
 import { pino, type LogFn, type Logger } from 'pino';
 import type { LogConfig } from '../config/index.js';
-import { LineBatch } from './line-batch.js';
+import { LineBatch, type BatchTarget } from './line-batch.js';
 
 const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-authentik-jwt'];
 
@@ -36,10 +36,7 @@ export function createLogger({ config, destination }: LoggerOptions): Logger {
   const batched =
     pretty || destination !== undefined
       ? null
-      : new LineBatch(pino.destination({ dest: 1, sync: false, minLength: BATCH_BYTES, periodicFlush: FLUSH_INTERVAL_MS }), {
-          minLength: BATCH_BYTES,
-          intervalMs: FLUSH_INTERVAL_MS,
-        });
+      : new LineBatch(stdoutStream(), { minLength: BATCH_BYTES, intervalMs: FLUSH_INTERVAL_MS });
   const options = {
     level: config.level,
     redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
@@ -56,8 +53,17 @@ export function createLogger({ config, destination }: LoggerOptions): Logger {
   if (pretty) {
     return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: false, singleLine: true, ignore: 'pid,hostname,service' } } });
   }
-  // pino writes to anything with write/flush; LineBatch hands SonicBoom whole chunks.
+  // pino writes to anything with write/flush; LineBatch hands SonicBoom whole chunks of bytes.
   return pino(options, destination ?? (batched as NodeJS.WritableStream | null) ?? undefined);
+}
+
+/**
+ * pino's own stdout stream (SonicBoom, with its handling of a closed pipe and of exit) in its
+ * buffer mode, where `write` takes bytes: its typings describe the string mode only.
+ */
+function stdoutStream(): BatchTarget {
+  const stream: unknown = pino.destination({ dest: 1, sync: false, minLength: BATCH_BYTES, periodicFlush: FLUSH_INTERVAL_MS, contentMode: 'buffer' });
+  return stream as BatchTarget;
 }
 
 /** A stuck stdout (nobody reading the pipe) must not hold up start-up: past this, go on. */

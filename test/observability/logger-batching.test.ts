@@ -54,6 +54,15 @@ describe('the process logger', () => {
     expect(logged(`${MANY} ${KILL_AFTER(600)}`)).toEqual(expected);
   });
 
+  // Not with process.exit() right after: a line longer than a batch is written at once,
+  // asynchronously, and one still being written when the process exits can land after the
+  // lines written synchronously at exit (the stream's behaviour, with or without the chunks).
+  it('keeps a line longer than a chunk whole and in its place', () => {
+    const giant = `'g'.repeat(30000) + 'ü'`;
+    const out = logged(`logger.info('before'); logger.info(${giant}); logger.info('after');`);
+    expect(out).toEqual(['before', `${'g'.repeat(30000)}ü`, 'after']);
+  });
+
   it('writes the lines before a warning with it, even past a chunk', () => {
     expect(logged(`${MANY} logger.warn('warned'); ${KILL_AFTER(50)}`)).toEqual([...expected, 'warned']);
   });

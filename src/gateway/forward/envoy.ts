@@ -12,6 +12,7 @@
  */
 
 import type { ForwardFlavour } from './endpoints.js';
+import { hostOf } from '../context.js';
 import { ok, parseHost, parseRequestTarget, problem } from './original.js';
 
 export const ENVOY_PATH_PREFIX = '/outpost.goauthentik.io/auth/envoy';
@@ -26,7 +27,7 @@ export const envoyFlavour: ForwardFlavour = {
     if (!target.ok) {
       return problem(`${target.problem} (expected ${ENVOY_PATH_PREFIX} as path_prefix, followed by the original path)`);
     }
-    const host = parseHost('Host', request.host);
+    const host = parseHost('Host', hostOf(request));
     return host.ok ? ok({ method: request.method, host: host.value, ...target.value }) : host;
   },
   rendering: {

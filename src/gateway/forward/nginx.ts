@@ -10,8 +10,9 @@
  */
 
 import type { ForwardFlavour } from './endpoints.js';
+import { hostOf } from '../context.js';
 import { headerLines } from '../header-lines.js';
-import { allOf, ok, optionalHeader, parseAbsoluteUrl, parseHost, parseMethod, parseRequestTarget, problem } from './original.js';
+import { ok, optionalHeader, parseAbsoluteUrl, parseHost, parseMethod, parseRequestTarget, problem } from './original.js';
 
 export const nginxFlavour: ForwardFlavour = {
   name: 'nginx',
@@ -20,24 +21,28 @@ export const nginxFlavour: ForwardFlavour = {
     if (!peerTrusted) {
       return problem('X-Original-URL and X-Original-URI are believed only from trustedProxies, and this peer is not one');
     }
-    const parsed = allOf({
-      method: optionalHeader('X-Original-Method', headerLines(request.raw, 'x-original-method'), parseMethod, request.method),
-      url: optionalHeader('X-Original-URL', headerLines(request.raw, 'x-original-url'), parseAbsoluteUrl, null),
-      uri: optionalHeader('X-Original-URI', headerLines(request.raw, 'x-original-uri'), parseRequestTarget, null),
-      routed: parseHost('Host', request.host),
-    });
-    if (!parsed.ok) {
-      return parsed;
+    // Each header in turn, the first refusal answering (a decision on every request: no
+    // intermediate objects).
+    const method = optionalHeader('X-Original-Method', headerLines(request.raw, 'x-original-method'), parseMethod, request.method);
+    if (!method.ok) return method;
+    const url = optionalHeader('X-Original-URL', headerLines(request.raw, 'x-original-url'), parseAbsoluteUrl, null);
+    if (!url.ok) return url;
+    const uri = optionalHeader('X-Original-URI', headerLines(request.raw, 'x-original-uri'), parseRequestTarget, null);
+    if (!uri.ok) return uri;
+    const routed = parseHost('Host', hostOf(request));
+    if (!routed.ok) return routed;
+    const absolute = url.value;
+    const relative = uri.value;
+    if (absolute !== null) {
+      if (relative !== null && relative.rawPath + relative.query !== absolute.rawPath + absolute.query) {
+        return problem('X-Original-URL and X-Original-URI name different paths');
+      }
+      return ok({ method: method.value, host: absolute.host, rawPath: absolute.rawPath, query: absolute.query });
     }
-    const { method, url, uri, routed } = parsed.value;
-    const target = url ?? (uri === null ? null : { host: routed, ...uri });
-    if (target === null) {
+    if (relative === null) {
       return problem('X-Original-URL or X-Original-URI is missing');
     }
-    if (uri !== null && uri.rawPath + uri.query !== target.rawPath + target.query) {
-      return problem('X-Original-URL and X-Original-URI name different paths');
-    }
-    return ok({ method, ...target });
+    return ok({ method: method.value, host: routed.value, rawPath: relative.rawPath, query: relative.query });
   },
   rendering: {
     login: 'unauthorized',
