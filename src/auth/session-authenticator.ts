@@ -22,6 +22,7 @@ export interface SessionAuthenticatorOptions {
 }
 
 const NONE: AuthResult = Object.freeze({ kind: 'none' });
+const NO_COOKIES: readonly string[] = Object.freeze([]);
 
 export class SessionAuthenticator implements Authenticator {
   readonly name = 'session';
@@ -52,7 +53,11 @@ export class SessionAuthenticator implements Authenticator {
       }
       const refresher = this.#options.refresher;
       if (refresher === undefined) {
-        return record.identity.tokenExpiresAt > this.#now() ? { kind: 'identity', identity: identityFromSession(record), setCookies: [] } : NONE;
+        return record.identity.tokenExpiresAt > this.#now() ? { kind: 'identity', identity: identityFromSession(record), setCookies: NO_COOKIES } : NONE;
+      }
+      // Nearly every request: no refresh due, so no second promise to wait for.
+      if (refresher.isFresh(record)) {
+        return { kind: 'identity', identity: identityFromSession(record), setCookies: NO_COOKIES };
       }
       const refreshed = await refresher.ensureFresh(record);
       if (refreshed.kind === 'gone') {
@@ -61,7 +66,7 @@ export class SessionAuthenticator implements Authenticator {
       if (refreshed.kind === 'unavailable') {
         return { kind: 'unavailable', retryAfterSeconds: this.#options.retryAfterSeconds, reason: refreshed.reason };
       }
-      return { kind: 'identity', identity: identityFromSession(refreshed.record), setCookies: [] };
+      return { kind: 'identity', identity: identityFromSession(refreshed.record), setCookies: NO_COOKIES };
     } catch (error) {
       if (isSessionStoreUnavailable(error)) {
         return { kind: 'unavailable', retryAfterSeconds: this.#options.retryAfterSeconds, reason: error.message };

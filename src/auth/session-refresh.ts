@@ -62,6 +62,11 @@ export class SessionRefresher {
     return current.identity.accessToken !== seen.identity.accessToken && this.#usable(current);
   }
 
+  /** Far enough from expiry that `ensureFresh` would return it as it is, with no I/O. */
+  isFresh(record: SessionRecord): boolean {
+    return this.#fresh(record);
+  }
+
   async ensureFresh(record: SessionRecord): Promise<RefreshResult> {
     if (this.#fresh(record)) {
       return { kind: 'ok', record };

@@ -75,7 +75,8 @@ function forwardAuthHook(flavour: ForwardFlavour, trusted: PeerTrust) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const context = contextOf(request);
     const original = flavour.original(request, trusted(request));
-    const signature = original.ok && hostOnApplication(context.app, original.value.host) ? signatureOf(original.value.query) : null;
+    const onApplication = original.ok && hostOnApplication(context.app, original.value.host);
+    const signature = onApplication ? signatureOf(original.value.query) : null;
     if (signature !== null && context.app.config.mode !== 'proxy') {
       // authentik's signatures answer for the original request: the callback sets the session
       // cookie and redirects, instead of the proxy forwarding it to the application.
@@ -84,7 +85,7 @@ function forwardAuthHook(flavour: ForwardFlavour, trusted: PeerTrust) {
     }
     let outcome: Outcome;
     try {
-      outcome = await decideForward(request, context.app, original);
+      outcome = await decideForward(request, context.app, original, onApplication);
     } catch (error) {
       request.log.error({ err: error, flavour: flavour.name }, 'forward-auth decision failed');
       context.outcome = 'reject';
@@ -99,8 +100,11 @@ async function answeredInHook(): Promise<never> {
   throw new Error('forward-auth requests are answered in their onRequest hook');
 }
 
-/** The pipeline for one forward-auth request; pure apart from `decide`'s I/O. */
-async function decideForward(request: FastifyRequest, app: PreparedApplication, original: Parsed<OriginalRequest>): Promise<Outcome> {
+/**
+ * The pipeline for one forward-auth request; pure apart from `decide`'s I/O. `onApplication`:
+ * the original host belongs to the application (`hostOnApplication`, already asked).
+ */
+async function decideForward(request: FastifyRequest, app: PreparedApplication, original: Parsed<OriginalRequest>, onApplication: boolean): Promise<Outcome> {
   if (app.config.mode === 'proxy') {
     return reject(404, 'not_forward_auth', `The application ${JSON.stringify(app.name)} is in proxy mode; forward-auth endpoints answer only for forward_single and forward_domain applications.`);
   }
@@ -108,7 +112,7 @@ async function decideForward(request: FastifyRequest, app: PreparedApplication, 
     return reject(400, 'bad_forwarded_request', `The proxy's description of the original request was refused: ${original.problem}.`);
   }
   const { method, host, rawPath, query } = original.value;
-  if (!hostOnApplication(app, host)) {
+  if (!onApplication) {
     return reject(400, 'host_mismatch', `The original host ${JSON.stringify(host)} does not belong to the application ${JSON.stringify(app.name)}.`);
   }
   if (UNAUTHENTICATED_ENDPOINTS.has(rawPath)) {

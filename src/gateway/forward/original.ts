@@ -110,12 +110,27 @@ export function parseAbsoluteUrl(name: string, value: string): Parsed<{ host: st
 
 /** `X-Forwarded-Host`, `Host`: one `host[:port]`. */
 export function parseHost(name: string, value: string): Parsed<string> {
+  const known = knownHosts.get(value);
+  if (known !== undefined) {
+    return known;
+  }
   const host = normalizeHost(value);
   if (host === null || value.includes(',')) {
     return problem(`${name} must be one host[:port], got ${quote(value)}`);
   }
-  return ok(host);
+  // Every decision reads one or two hosts, nearly always the same few spellings. Bounded, so
+  // a peer inventing hosts cannot grow it: when full it starts over.
+  if (knownHosts.size >= MAX_KNOWN_HOSTS) {
+    knownHosts.clear();
+  }
+  const parsed = ok(host);
+  knownHosts.set(value, parsed);
+  return parsed;
 }
+
+/** Spellings that parsed, with their answer (never a refusal: its message names the header). */
+const knownHosts = new Map<string, Parsed<string>>();
+const MAX_KNOWN_HOSTS = 256;
 
 /** `X-Forwarded-Proto`: `http` or `https`. */
 export function parseProto(name: string, value: string): Parsed<'http' | 'https'> {
