@@ -55,16 +55,24 @@ export function createAccessLogWriter(logger: Logger, requestIdLabel = 'reqId'):
       return;
     }
     stream.write(
-      `${parts[symbols.lsCacheSym][INFO]}${parts[symbols.timeSym]()}${parts[symbols.chindingsSym]}${label}${JSON.stringify(requestId)}` +
-        `,"app":${text(line.app)},"method":${JSON.stringify(line.method)},"path":${text(line.path)},"status":${number(line.status)}` +
+      `${parts[symbols.lsCacheSym][INFO]}${parts[symbols.timeSym]()}${parts[symbols.chindingsSym]}${label}${quoted(requestId)}` +
+        `,"app":${text(line.app)},"method":${quoted(line.method)},"path":${text(line.path)},"status":${number(line.status)}` +
         `,"outcome":${text(line.outcome)},"authMethod":${text(line.authMethod)},"user":${text(line.user)}` +
-        `,"client":${JSON.stringify(line.client)},"durationMs":${milliseconds(line.durationMs)},"msg":"${MESSAGE}"${parts[symbols.endSym]}`,
+        `,"client":${quoted(line.client)},"durationMs":${milliseconds(line.durationMs)},"msg":"${MESSAGE}"${parts[symbols.endSym]}`,
     );
   };
 }
 
 function text(value: string | null): string {
-  return value === null ? 'null' : JSON.stringify(value);
+  return value === null ? 'null' : quoted(value);
+}
+
+/** Printable ASCII other than `"` and `\`: what JSON.stringify writes between quotes unchanged. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** JSON.stringify for a string; the values of an access line nearly always need no escape, and a test is cheaper. */
+function quoted(value: string): string {
+  return PLAIN.test(value) ? `"${value}"` : JSON.stringify(value);
 }
 
 /** pino writes a number that is not finite as null. */

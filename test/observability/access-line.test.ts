@@ -27,6 +27,8 @@ const LINES: readonly AccessLine[] = [
   // Values a user or client controls: quotes, backslashes, control characters, non-ASCII.
   { app: 'a"b', method: 'GET', path: '/caf\u00e9/\u2028"\\', status: 403, outcome: 'deny', authMethod: 'basic', user: 'mal\u0000"lory\n', client: '10.0.0.1', durationMs: 12.5 },
   { app: 'app', method: 'GET', path: '/', status: 200, outcome: 'allow', authMethod: 'bearer', user: 'x'.repeat(300), client: '10.0.0.1', durationMs: Number.NaN },
+  // At the edges of what is written unescaped: DEL, a tab, a lone surrogate, a backslash alone.
+  { app: 'x\\y', method: 'M-SEARCH', path: '/~!#$%&()*+,;=@[]^_`{|}', status: 200, outcome: 'allow', authMethod: 'basic', user: '\u007f\t\ud800', client: 'fe80::1%eth0', durationMs: 3 },
 ];
 
 describe('access line', () => {
