@@ -27,6 +27,8 @@ export interface LineBatchOptions {
   readonly intervalMs: number;
 }
 
+const SMALLEST_SLAB = 64 * 1024;
+
 /** UTF-8 takes at most three bytes per UTF-16 code unit (a surrogate pair: four for two). */
 const MAX_BYTES_PER_UNIT = 3;
 
@@ -46,7 +48,7 @@ export class LineBatch {
     this.#target = target;
     this.#minLength = options.minLength;
     this.#intervalMs = options.intervalMs;
-    this.#slabSize = 16 * options.minLength;
+    this.#slabSize = Math.max(SMALLEST_SLAB, 4 * options.minLength);
     this.#slab = Buffer.allocUnsafeSlow(this.#slabSize);
   }
 

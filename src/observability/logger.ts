@@ -23,11 +23,13 @@ export interface LoggerOptions {
 
 /**
  * Info and debug lines (the access log's among them: one per request) are written in batches
- * of at least this many bytes, and at least every `FLUSH_INTERVAL_MS`: a write per line costs
- * more than building the line, since each goes through a thread-pool round trip. Warnings and
- * errors are written at once, and pending lines synchronously when the process exits.
+ * of at least this many bytes, and at least every `FLUSH_INTERVAL_MS`: each write is a
+ * thread-pool round trip (a wake-up, a system call, a completion back on the event loop), which
+ * costs more than building many lines. At 4 KiB (about 14 access lines) these round trips were
+ * still about 4 % of the nginx decision endpoint's CPU; at 32 KiB they are an eighth of that.
+ * Warnings and errors are written at once, and pending lines synchronously when the process exits.
  */
-const BATCH_BYTES = 4096;
+const BATCH_BYTES = 32 * 1024;
 const FLUSH_INTERVAL_MS = 100;
 const WARN = 40;
 
@@ -62,7 +64,7 @@ export function createLogger({ config, destination }: LoggerOptions): Logger {
  * buffer mode, where `write` takes bytes: its typings describe the string mode only.
  */
 function stdoutStream(): BatchTarget {
-  const stream: unknown = pino.destination({ dest: 1, sync: false, minLength: BATCH_BYTES, periodicFlush: FLUSH_INTERVAL_MS, contentMode: 'buffer' });
+  const stream: unknown = pino.destination({ dest: 1, sync: false, minLength: BATCH_BYTES, maxWrite: 4 * BATCH_BYTES, periodicFlush: FLUSH_INTERVAL_MS, contentMode: 'buffer' });
   return stream as BatchTarget;
 }
 
