@@ -69,6 +69,8 @@ const cases: readonly Case[] = [
   { name: 'non-zero pad bits (RFC 4648 §3.5)', header: 'Basic YWxpY2U6cHd=', expected: bad('basic', 'not_base64') },
   { name: 'base64url alphabet', header: `Basic ${b64('a:>>>?').replace(/\+/g, '-').replace(/\//g, '_')}`, expected: bad('basic', 'not_base64') },
   { name: 'length not a multiple of 4', header: 'Basic YWxpY2U6c', expected: bad('basic', 'not_base64') },
+  { name: 'token68 characters outside base64 (. and ~)', header: 'Basic YWxp.2U6~Hc=', expected: bad('basic', 'not_base64') },
+  { name: 'the last base64 character with zero pad bits is accepted', header: `Basic ${b64('a:b')}`, expected: ok('a', 'b') },
   { name: 'auth-param form', header: 'Basic realm="x"', expected: bad('basic', 'not_base64') },
   { name: 'non-octet characters', header: 'Basic 令牌令牌', expected: bad('basic', 'not_base64') },
 

@@ -11,6 +11,13 @@ import { hasControlCharacter, isB64token } from './syntax.js';
 
 const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
+/** Each ASCII code's value in the alphabet, or -1: a lookup per character instead of a search. */
+const BASE64_VALUES = Int8Array.from({ length: 128 }, (_, code) => BASE64_ALPHABET.indexOf(String.fromCharCode(code)));
+
+function base64Value(code: number): number {
+  return code < 128 ? (BASE64_VALUES[code] as number) : -1;
+}
+
 /**
  * `true` when `text` is base64 exactly as an encoder writes it: RFC 4648 alphabet (not base64url),
  * length a multiple of 4, `=` only as the final one or two characters, and zero pad bits.
@@ -28,12 +35,12 @@ export function isStrictBase64(text: string): boolean {
   const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
   const body = text.length - padding;
   for (let i = 0; i < body; i += 1) {
-    if (!BASE64_ALPHABET.includes(text.charAt(i))) {
+    if (base64Value(text.charCodeAt(i)) === -1) {
       return false;
     }
   }
   // RFC 4648 §3.5: the bits after the last full byte must be zero (`QQ==`, not `QR==`).
-  const last = BASE64_ALPHABET.indexOf(text.charAt(body - 1));
+  const last = base64Value(text.charCodeAt(body - 1));
   return padding === 0 || last % (padding === 2 ? 16 : 4) === 0;
 }
 
