@@ -11,7 +11,7 @@ import { formatProblems, messageOf, ValidationError } from './errors/index.js';
 import { createGateway, type Gateway } from './gateway/index.js';
 import { createLogger, flushed, type Logger } from './observability/index.js';
 import { VERSION } from './version.js';
-import { runPrimary, signalControls, workerCount, type WorkerLink } from './workers/index.js';
+import { runPrimary, signalControls, workerCount, type Controls, type WorkerLink } from './workers/index.js';
 
 export { untilSignal } from './workers/index.js';
 
@@ -29,12 +29,14 @@ export async function runGateway(config: Config, options: RunOptions = {}): Prom
   // the start-up line must find the handlers in place (a signal before then is kept, and the
   // gateway drains as soon as it has started).
   const stopped = controls.untilStop();
-  const gateway = await createGateway({ config, logger, operationsListener: worker === undefined });
-  worker?.serve(gateway);
-  controls.onReload(() => {
-    void reload(config, gateway, logger);
+  const { gateway, urls } = await starting(controls, async () => {
+    const gateway = await createGateway({ config, logger, operationsListener: worker === undefined });
+    worker?.serve(gateway);
+    controls.onReload(() => {
+      void reload(config, gateway, logger);
+    });
+    return { gateway, urls: await listenOrClose(gateway) };
   });
-  const urls = await listenOrClose(gateway);
   // A worker's line is not "portcullis started": that one is the primary's, once every worker listens.
   logger.info({ version: VERSION, gateway: urls.gateway, health: urls.health, tls: urls.tls }, worker === undefined ? 'portcullis started' : 'worker started');
   // Info lines are batched: whoever waits for this line sees it now. A worker tells its primary
@@ -191,7 +193,9 @@ export async function runWithAuthentik(
   const controls = options.worker?.controls ?? signalControls();
   // As in runGateway: in place before the start-up line can be read.
   const stopped = controls.untilStop();
-  const outpost = await startAuthentikOutpost({ settings, configFile, env, ...(options.worker === undefined ? {} : { worker: options.worker }) });
+  const outpost = await starting(controls, () =>
+    startAuthentikOutpost({ settings, configFile, env, ...(options.worker === undefined ? {} : { worker: options.worker }) }),
+  );
   const logger = outpost.gateway.server.log;
   controls.onRefresh(() => {
     void outpost.source().refresh();
@@ -208,6 +212,20 @@ export async function runWithAuthentik(
   await outpost.close();
   logger.info('stopped');
   return 0;
+}
+
+/**
+ * The start-up, with the stop handlers already taken; when it fails, they are given back, so
+ * that a process on its way out with its error still dies of SIGTERM instead of waiting for a
+ * drain that will never come.
+ */
+async function starting<T>(controls: Controls, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    controls.release();
+    throw error;
+  }
 }
 
 /**

@@ -10,34 +10,42 @@ export interface Controls {
   onRefresh(handler: () => void): void;
   /** Resolves with the first SIGTERM or SIGINT (a worker: also the one its primary sends). */
   untilStop(): Promise<string>;
-  /** Stops listening for reloads and refreshes (before draining). */
+  /**
+   * Stops listening for reloads and refreshes (before draining), and for a stop not yet
+   * received (a start that failed: the process must still die of a signal on its way out).
+   */
   release(): void;
 }
 
-/** Resolves with the first SIGTERM or SIGINT. */
-export function untilSignal(): Promise<NodeJS.Signals> {
+type Listen = (signal: NodeJS.Signals, handler: (signal: NodeJS.Signals) => void) => void;
+
+/**
+ * Resolves with the first SIGTERM or SIGINT. `listen` registers the handlers (by default on
+ * `process`; signalControls passes its own, so that `release` can take them back).
+ */
+export function untilSignal(listen: Listen = (signal, handler) => process.on(signal, handler)): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
       resolve(signal);
     };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+    listen('SIGTERM', onSignal);
+    listen('SIGINT', onSignal);
   });
 }
 
 /** The controls of a process on its own: signals only. */
 export function signalControls(): Controls {
-  const installed: [NodeJS.Signals, () => void][] = [];
-  const on = (signal: NodeJS.Signals, handler: () => void): void => {
+  const installed: [NodeJS.Signals, (signal: NodeJS.Signals) => void][] = [];
+  const on: Listen = (signal, handler) => {
     process.on(signal, handler);
     installed.push([signal, handler]);
   };
   return {
     onReload: (handler) => on('SIGHUP', handler),
     onRefresh: (handler) => on('SIGUSR1', handler),
-    untilStop: untilSignal,
+    untilStop: () => untilSignal(on),
     release() {
       for (const [signal, handler] of installed.splice(0)) process.off(signal, handler);
     },

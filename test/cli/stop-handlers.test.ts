@@ -5,6 +5,7 @@
  * `workers: N` is given, which is the same sequence a process on its own follows with signals.
  */
 
+import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { runGateway } from '../../src/run.js';
 import type { WorkerLink } from '../../src/workers/index.js';
@@ -24,6 +25,21 @@ applications:
 `;
 
 describe('portcullis run: stop and reload handlers', () => {
+  // A process on its own: signals. A start that fails (here: the port is taken) must leave no
+  // handler behind, or a process slow to exit would ignore SIGTERM, waiting for a drain.
+  it('are given back when the start fails', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    const before = ['SIGTERM', 'SIGINT', 'SIGHUP'].map((signal) => process.listenerCount(signal));
+    try {
+      await expect(runGateway(configFromYaml(CONFIG.replace('"127.0.0.1:0"', `"127.0.0.1:${port}"`)))).rejects.toThrow();
+    } finally {
+      taken.close();
+    }
+    expect(['SIGTERM', 'SIGINT', 'SIGHUP'].map((signal) => process.listenerCount(signal))).toEqual(before);
+  });
+
   it('are in place before the gateway says it listens', async () => {
     const events: string[] = [];
     let stop: (signal: string) => void = () => undefined;
