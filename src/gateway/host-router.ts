@@ -23,13 +23,27 @@ export interface HostRouter {
 // name an application and is answered with 400 before any lookup.
 const HOST_SYNTAX = /^(?:[a-z0-9._~!$&'()*+,;=-]+|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?$/;
 
+/**
+ * `host[:port]` in lower case without a trailing dot, or null when it cannot name an
+ * application. Routing and every forward-auth decision normalize one or two hosts per request,
+ * nearly always the same few spellings: answers are remembered per spelling. Bounded, so a
+ * client inventing hosts cannot grow it: when full it starts over.
+ */
 export function normalizeHost(host: string): string | null {
-  const lower = host.trim().toLowerCase();
-  if (lower === '' || lower.length > 255 || !HOST_SYNTAX.test(lower)) {
-    return null;
+  const known = normalized.get(host);
+  if (known !== undefined) {
+    return known;
   }
-  return lower.replace(/\.(?=(:\d+)?$)/, '');
+  const lower = host.trim().toLowerCase();
+  const answer = lower === '' || lower.length > 255 || !HOST_SYNTAX.test(lower) ? null : lower.replace(/\.(?=(:\d+)?$)/, '');
+  if (normalized.size >= MAX_REMEMBERED_HOSTS) {
+    normalized.clear();
+  }
+  normalized.set(host, answer);
+  return answer;
 }
+
+const normalized = new Map<string, string | null>();
 
 function hostnameOf(host: string): string {
   if (host.startsWith('[')) {

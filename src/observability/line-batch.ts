@@ -50,31 +50,25 @@ export class LineBatch {
     this.#intervalMs = options.intervalMs;
     this.#slabSize = Math.max(SMALLEST_SLAB, 4 * options.minLength);
     this.#slab = Buffer.allocUnsafeSlow(this.#slabSize);
+    installExitHandler();
   }
 
   write(line: string): boolean {
-    if (this.#end === this.#start) {
-      withPendingLines.add(this);
-      installExitHandler();
-    }
     const room = line.length * MAX_BYTES_PER_UNIT;
     if (this.#end + room > this.#slabSize) {
       if (room > this.#slabSize / 4) {
         // A line this long goes out at once, in one chunk with the lines before it: one write,
         // as the stream would have made of them.
-        const pending = this.#slab.subarray(this.#start, this.#end);
-        this.#start = this.#end;
-        withPendingLines.delete(this);
-        this.#give(Buffer.concat([pending, Buffer.from(line, 'utf8')]));
+        this.#give(Buffer.concat([this.#takePending(), Buffer.from(line, 'utf8')]));
         return true;
       }
       this.#handOver();
       this.#slab = Buffer.allocUnsafeSlow(this.#slabSize);
       this.#start = 0;
       this.#end = 0;
-      withPendingLines.add(this);
     }
     this.#end += this.#slab.write(line, this.#end, 'utf8');
+    withPendingLines.add(this);
     // Below minLength the stream would not write the chunk either; at it, it does at once.
     if (this.#end - this.#start >= this.#minLength) {
       this.#handOver();
@@ -112,11 +106,15 @@ export class LineBatch {
   };
 
   #handOver(): void {
-    if (this.#end === this.#start) return;
+    if (this.#end !== this.#start) this.#give(this.#takePending());
+  }
+
+  /** The pending chunk, which from now on is the stream's. */
+  #takePending(): Buffer {
     const chunk = this.#slab.subarray(this.#start, this.#end);
     this.#start = this.#end;
     withPendingLines.delete(this);
-    this.#give(chunk);
+    return chunk;
   }
 
   #give(chunk: Buffer): void {

@@ -4,7 +4,7 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { createHostRouter, type PreparedApplication } from '../../src/gateway/index.js';
+import { createHostRouter, normalizeHost, type PreparedApplication } from '../../src/gateway/index.js';
 
 // Routing reads only the origin, the mode and the cookie domain of an application.
 const app = (name: string, origin: string, mode = 'proxy', cookieDomain = ''): PreparedApplication =>
@@ -45,5 +45,26 @@ describe('host router', () => {
     expect(flooded.resolve('grafana.example.com')).toBe(grafana);
     expect(flooded.resolve('wiki.example.com:8080')).toBe(wiki);
     expect(flooded.resolve('h1.invalid')).toBeUndefined();
+  });
+});
+
+describe('normalizeHost', () => {
+  // It remembers its answers per spelling (routing and forward auth normalize on every request).
+  const cases: [string, string | null][] = [
+    ['Grafana.Example.COM', 'grafana.example.com'],
+    ['grafana.example.com.:8443', 'grafana.example.com:8443'],
+    [' [::1]:80 ', '[::1]:80'],
+    ['evil.example/path', null],
+    ['', null],
+  ];
+
+  it('answers the same the first time, from its memo, and after a flood has made it start over', () => {
+    const all = () => cases.map(([host]) => normalizeHost(host));
+    const expected = cases.map(([, answer]) => answer);
+    expect(all()).toEqual(expected);
+    expect(all()).toEqual(expected);
+    for (let i = 0; i < 3000; i += 1) normalizeHost(`H${i}.Invalid.`);
+    expect(normalizeHost('H2999.Invalid.')).toBe('h2999.invalid');
+    expect(all()).toEqual(expected);
   });
 });

@@ -86,9 +86,9 @@ export function parseRequestTarget(name: string, value: string): Parsed<{ rawPat
   return ok(queryAt === -1 ? { rawPath: value, query: '' } : { rawPath: value.slice(0, queryAt), query: value.slice(queryAt) });
 }
 
-/** `X-Original-URL`: an absolute http(s) URL without user info. */
 const ABSOLUTE_URL = /^(https?):\/\/([^/?#]*)(.*)$/i;
 
+/** `X-Original-URL`: an absolute http(s) URL without user info. */
 export function parseAbsoluteUrl(name: string, value: string): Parsed<{ host: string; rawPath: string; query: string }> {
   const match = ABSOLUTE_URL.exec(value);
   if (match === null) {
@@ -110,27 +110,12 @@ export function parseAbsoluteUrl(name: string, value: string): Parsed<{ host: st
 
 /** `X-Forwarded-Host`, `Host`: one `host[:port]`. */
 export function parseHost(name: string, value: string): Parsed<string> {
-  const known = knownHosts.get(value);
-  if (known !== undefined) {
-    return known;
-  }
   const host = normalizeHost(value);
   if (host === null || value.includes(',')) {
     return problem(`${name} must be one host[:port], got ${quote(value)}`);
   }
-  // Every decision reads one or two hosts, nearly always the same few spellings. Bounded, so
-  // a peer inventing hosts cannot grow it: when full it starts over.
-  if (knownHosts.size >= MAX_KNOWN_HOSTS) {
-    knownHosts.clear();
-  }
-  const parsed = ok(host);
-  knownHosts.set(value, parsed);
-  return parsed;
+  return ok(host);
 }
-
-/** Spellings that parsed, with their answer (never a refusal: its message names the header). */
-const knownHosts = new Map<string, Parsed<string>>();
-const MAX_KNOWN_HOSTS = 256;
 
 /** `X-Forwarded-Proto`: `http` or `https`. */
 export function parseProto(name: string, value: string): Parsed<'http' | 'https'> {
