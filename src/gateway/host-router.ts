@@ -4,6 +4,7 @@
  * under the application's cookieDomain at a dot boundary.
  */
 
+import { BoundedMemo } from '../memo/index.js';
 import type { PreparedApplication } from './application.js';
 import { endpointOf } from './request-target.js';
 
@@ -36,14 +37,11 @@ export function normalizeHost(host: string): string | null {
   }
   const lower = host.trim().toLowerCase();
   const answer = lower === '' || lower.length > 255 || !HOST_SYNTAX.test(lower) ? null : lower.replace(/\.(?=(:\d+)?$)/, '');
-  if (normalized.size >= MAX_REMEMBERED_HOSTS) {
-    normalized.clear();
-  }
-  normalized.set(host, answer);
-  return answer;
+  return normalized.remember(host, answer);
 }
 
-const normalized = new Map<string, string | null>();
+const MAX_REMEMBERED_HOSTS = 1024;
+const normalized = new BoundedMemo<string, string | null>(MAX_REMEMBERED_HOSTS);
 
 function hostnameOf(host: string): string {
   if (host.startsWith('[')) {
@@ -92,9 +90,8 @@ export function createHostRouter(applications: readonly PreparedApplication[]): 
     return domains.find((d) => hostname === d.bare || hostname.endsWith(d.suffix))?.app ?? only;
   };
   // Every request is routed, nearly always by one of a few Host spellings: answers are
-  // remembered per spelling. Bounded, so a client inventing hosts cannot grow it: when full it
-  // starts over.
-  const answers = new Map<string, PreparedApplication | null>();
+  // remembered per spelling.
+  const answers = new BoundedMemo<string, PreparedApplication | null>(MAX_REMEMBERED_HOSTS);
   return {
     size: applications.length,
     atEndpoint: (endpoint) => byEndpoint.get(endpoint),
@@ -103,14 +100,7 @@ export function createHostRouter(applications: readonly PreparedApplication[]): 
       if (known !== undefined) {
         return known ?? undefined;
       }
-      const app = lookup(rawHost);
-      if (answers.size >= MAX_REMEMBERED_HOSTS) {
-        answers.clear();
-      }
-      answers.set(rawHost, app ?? null);
-      return app;
+      return answers.remember(rawHost, lookup(rawHost) ?? null) ?? undefined;
     },
   };
 }
-
-const MAX_REMEMBERED_HOSTS = 1024;

@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { createSecureContext, createServer, type SecureContext, type Server as TlsServer } from 'node:tls';
 import type { ListenAddress, TlsCertificate } from '../config/index.js';
 import { PortcullisError } from '../errors/index.js';
+import { BoundedMemo } from '../memo/index.js';
 
 export interface LoadedCertificate {
   readonly certificate: X509Certificate;
@@ -42,12 +43,10 @@ export async function loadCertificates(certificates: readonly TlsCertificate[]):
   );
 }
 
-const MAX_REMEMBERED_NAMES = 1024;
-
 export class TlsListener {
   readonly #server: TlsServer;
   #certificates: readonly LoadedCertificate[];
-  #byName = new Map<string, SecureContext | null>();
+  readonly #byName = new BoundedMemo<string, SecureContext | null>(1024);
 
   constructor(http: HttpServer, certificates: readonly LoadedCertificate[]) {
     this.#certificates = certificates;
@@ -65,7 +64,7 @@ export class TlsListener {
 
   replace(certificates: readonly LoadedCertificate[]): void {
     this.#certificates = certificates;
-    this.#byName = new Map();
+    this.#byName.clear();
   }
 
   listen(address: ListenAddress): Promise<string> {
@@ -95,8 +94,6 @@ export class TlsListener {
     const known = this.#byName.get(name);
     if (known !== undefined) return known;
     const match = this.#certificates.find(({ certificate }) => certificate.checkHost(name) !== undefined)?.context ?? null;
-    if (this.#byName.size >= MAX_REMEMBERED_NAMES) this.#byName.clear();
-    this.#byName.set(name, match);
-    return match;
+    return this.#byName.remember(name, match);
   }
 }

@@ -4,27 +4,20 @@
  * two can never disagree.
  */
 
+import { BoundedMemo } from '../memo/index.js';
 import { compileCidrs } from '../policy/index.js';
 
 export type TrustFunction = (address: string | undefined, hop?: number) => boolean;
-
-/** Distinct addresses remembered; the memo is dropped whole when full (a peer set is small). */
-const MEMO_LIMIT = 1024;
 
 /** `cidrs` are `trustedProxies` as validated (normalized ranges). */
 export function compileTrust(cidrs: readonly string[]): TrustFunction {
   const matches = compileCidrs(cidrs);
   // Fastify asks for every `request.ip` / `request.host` when forwarded headers are present,
   // and BlockList.check builds a SocketAddress each time; the answer depends on the address only.
-  const memo = new Map<string, boolean>();
+  // Distinct addresses remembered: a peer set is small.
+  const memo = new BoundedMemo<string, boolean>(1024);
   return (address) => {
     if (address === undefined) return false;
-    let trusted = memo.get(address);
-    if (trusted === undefined) {
-      trusted = matches(address);
-      if (memo.size >= MEMO_LIMIT) memo.clear();
-      memo.set(address, trusted);
-    }
-    return trusted;
+    return memo.get(address) ?? memo.remember(address, matches(address));
   };
 }

@@ -8,6 +8,7 @@
 
 import type { Identity } from '../auth/index.js';
 import { extraHeaderProblem } from '../config/index.js';
+import { BoundedMemo } from '../memo/index.js';
 import { headerSafe } from './header-value.js';
 import type { HeaderEntries } from './identity-headers.js';
 
@@ -37,8 +38,7 @@ const NONE: AttributeHeaders = Object.freeze({ entries: Object.freeze([]), refus
 const BY_IDENTITY = new WeakMap<Identity, AttributeHeaders>();
 // Identities rebuilt per request (sessions read from Redis) carry equal maps: the answer is
 // remembered per map's content too, bounded, so it is computed (and logged) once per content.
-const BY_CONTENT = new Map<string, AttributeHeaders>();
-const MAX_REMEMBERED_MAPS = 1024;
+const BY_CONTENT = new BoundedMemo<string, AttributeHeaders>(1024);
 
 /**
  * The identity's attribute headers, computed once per identity and per distinct map;
@@ -55,9 +55,7 @@ export function attributeHeaders(identity: Identity, onRefused?: (identity: Iden
   const content = JSON.stringify(map);
   let memo = BY_CONTENT.get(content);
   if (memo === undefined) {
-    memo = compute(map);
-    if (BY_CONTENT.size >= MAX_REMEMBERED_MAPS) BY_CONTENT.clear();
-    BY_CONTENT.set(content, memo);
+    memo = BY_CONTENT.remember(content, compute(map));
     if (memo.refused.length > 0) onRefused?.(identity, memo.refused);
   }
   BY_IDENTITY.set(identity, memo);
