@@ -11,13 +11,13 @@
  * Needs a build (`npm run build`).
  */
 
-import { spawn } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { request } from 'undici';
+import { spawnServer } from './servers.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const DIST = join(HERE, '..', 'dist');
@@ -32,25 +32,16 @@ const { values: opts } = parseArgs({
 });
 const basic = (user, password) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
-function spawnServer(role, options, flags = [], stdout = 'ignore') {
-  const child = spawn(process.execPath, [...flags, join(HERE, 'server.mjs'), role, JSON.stringify(options)], { stdio: ['ignore', stdout, 'inherit', 'ipc'] });
-  const ready = new Promise((resolve, reject) => {
-    child.on('message', (message) => {
-      if (message.ready !== undefined) resolve(message.ready);
-      else if (message.failed !== undefined) reject(new Error(`${role}: ${message.failed}`));
-    });
-    child.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));
-  });
-  return { child, ready };
-}
-
 const upstream = spawnServer('upstream', { dist: DIST });
 const idp = spawnServer('idp', { dist: DIST });
 const [up, issuer] = await Promise.all([upstream.ready, idp.ready]);
 try {
   for (let k = 0; k < Number(opts.gateways); k += 1) {
     const log = `/tmp/portcullis-gc-${k}.log`;
-    const gateway = spawnServer('portcullis', { dist: DIST, upstream: up.url, issuer: issuer.issuer, logLevel: 'info' }, ['--max-semi-space-size=64', '--trace-gc', ...opts.flags.split(' ').filter((flag) => flag !== '')], openSync(log, 'w'));
+    const gateway = spawnServer('portcullis', { dist: DIST, upstream: up.url, issuer: issuer.issuer, logLevel: 'info' }, {
+      execArgv: ['--max-semi-space-size=64', '--trace-gc', ...opts.flags.split(' ').filter((flag) => flag !== '')],
+      stdout: openSync(log, 'w'),
+    });
     const { url } = await gateway.ready;
     const login = await request(`${url}/private`, { headers: { host: 'app.test', authorization: basic('bob', 'bob-app-password') } });
     await login.body.text();

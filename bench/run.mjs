@@ -18,6 +18,7 @@ import { request } from 'undici';
 import { formatSummary, summarize } from './profile-summary.mjs';
 import { deleteKeys, redisAnswers } from './redis.mjs';
 import { pairCores, pin } from './cores.mjs';
+import { spawnServer as spawnBenchServer, stopServer } from './servers.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -95,46 +96,11 @@ const children = [];
 /** nginx, once started, so that a failure stops it too. */
 let nginxRunning = null;
 
+/** A server.mjs process (servers.mjs), with the bench's Node flags, killed when the bench ends. */
 function spawnServer(role, options = {}, execArgv = GATEWAY_NODE_FLAGS) {
-  const child = spawn(process.execPath, [...execArgv, join(HERE, 'server.mjs'), role, JSON.stringify(options)], {
-    // stdout to /dev/null: the gateway's JSON access log is written there, as to a log pipe.
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  children.push(child);
-  let next = 1;
-  const pending = new Map();
-  const ready = new Promise((resolveReady, rejectReady) => {
-    child.on('message', (message) => {
-      if (message.ready !== undefined) resolveReady(message.ready);
-      else if (message.failed !== undefined) rejectReady(new Error(`${role} failed to start: ${message.failed}`));
-      else {
-        const waiter = pending.get(message.id);
-        pending.delete(message.id);
-        if (message.error !== undefined) waiter?.reject(new Error(`${role}: ${message.error}`));
-        else waiter?.resolve(message.result);
-      }
-    });
-    child.once('exit', (code) => {
-      rejectReady(new Error(`${role} exited with ${code}`));
-      for (const waiter of pending.values()) waiter.reject(new Error(`${role} exited with ${code}`));
-    });
-  });
-  const call = (cmd, args) =>
-    new Promise((resolveCall, rejectCall) => {
-      const id = next++;
-      pending.set(id, { resolve: resolveCall, reject: rejectCall });
-      child.send({ id, cmd, args });
-    });
-  return { role, child, ready, call };
-}
-
-async function stopServer(server) {
-  if (server.child.exitCode !== null) return;
-  const exited = new Promise((done) => server.child.once('exit', done));
-  await server.call('close').catch(() => {});
-  const timer = setTimeout(() => server.child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
+  const server = spawnBenchServer(role, options, { execArgv });
+  children.push(server.child);
+  return server;
 }
 
 function freePort() {
