@@ -3,7 +3,7 @@
  * identity-provider directory, and the order in which they start and drain.
  */
 
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { CredentialCache } from '../auth/index.js';
 import type { Config } from '../config/index.js';
@@ -11,7 +11,7 @@ import type { IdpCallObserver, IdpDirectory } from '../idp/index.js';
 import type { Logger } from '../observability/index.js';
 import { createSessionStore, MemorySessionStore, observeStore, type SessionStore } from '../sessions/index.js';
 import { createMetrics, deferredChildLogger } from '../observability/index.js';
-import { installAccessLog } from './access-log.js';
+import { AccessLogController } from './access-log.js';
 import { installRouting } from './context.js';
 import { frameworkErrors, installErrorHandling } from './error-handling.js';
 import { createHealthServer } from './health.js';
@@ -105,7 +105,7 @@ export async function createGateway({ config, logger, sessionStore, ready, regis
   const server: FastifyInstance = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // One access-log line per request is written by access-log.ts instead of Fastify's two.
-    logController: new LogController({ disableRequestLogging: true }),
+    logController: new AccessLogController(metrics, logger),
     // A request's own logger becomes a pino child only if the request logs a line through it.
     childLoggerFactory: (parent, bindings, options) => deferredChildLogger(parent as Logger, bindings, options),
     trustProxy: trust,
@@ -132,7 +132,6 @@ export async function createGateway({ config, logger, sessionStore, ready, regis
       return runtime.router.size;
     },
   });
-  installAccessLog(server, metrics, logger);
   await server.register(reservedEndpoints, { trust });
   await server.register(proxyMode, { applications: () => runtime.applications, timeouts: config.timeouts, trust, metrics });
 
