@@ -5,7 +5,7 @@
  */
 
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
-import { createAccessLogWriter, type Logger, type Metrics } from '../observability/index.js';
+import { createAccessLogWriter, type AccessLogWriter, type Logger, type Metrics } from '../observability/index.js';
 import { clientIpOf, type RequestContext } from './context.js';
 
 /** The outcome names operators see in metrics (DESIGN.md §2 in plain words). */
@@ -30,7 +30,7 @@ const OUTCOME_NAMES: Record<NonNullable<RequestContext['outcome']>, string> = {
  */
 export class AccessLogController extends LogController {
   readonly #metrics: Metrics;
-  readonly #write: ReturnType<typeof createAccessLogWriter>;
+  readonly #write: AccessLogWriter;
 
   constructor(metrics: Metrics, logger: Logger) {
     super({ disableRequestLogging: true });
