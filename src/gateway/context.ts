@@ -86,7 +86,6 @@ export function installRouting(app: FastifyInstance, router: Pick<HostRouter, 'r
       return;
     }
     let application: PreparedApplication | undefined;
-    let host: string;
     const viaProxy = rawUrl.charCodeAt(0) !== SLASH;
     if (viaProxy) {
       const absolute = applicationOfAbsoluteTarget(request, router, rawUrl);
@@ -96,11 +95,10 @@ export function installRouting(app: FastifyInstance, router: Pick<HostRouter, 'r
       }
       application = absolute.application;
       rawUrl = absolute.originForm;
-      host = request.host;
-    } else {
-      host = request.host;
-      application = router.resolve(host);
     }
+    // Read after an absolute-form target has made its authority the Host.
+    const host = request.host;
+    application ??= router.resolve(host);
     if (application === undefined && router.size === 0) {
       reply.header('retry-after', String(NOT_CONFIGURED_RETRY_SECONDS));
       sendError(reply, wantsHtml, { status: 503, error: 'not_configured', message: 'No application is configured yet.' });
