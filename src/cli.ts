@@ -103,7 +103,10 @@ async function checkConfigCommand(args: string[]): Promise<number> {
 }
 
 async function runCommand(args: string[]): Promise<number> {
-  const { isWorkerProcess, joinPrimary } = await import('./workers/index.js');
+  const { isWorkerProcess, joinPrimary, turnOffPretenuring } = await import('./workers/index.js');
+  // First, before the gateway allocates: the Docker image passes the flag, a process started by
+  // hand gets it here (a worker has it on its command line already).
+  turnOffPretenuring(process.execArgv);
   // A worker of `workers: N` (forked by the primary with this same command line) answers its
   // primary from the start, and closes the channel at the end so that it exits with its code.
   const worker = isWorkerProcess() ? joinPrimary() : undefined;

@@ -5,7 +5,7 @@
  */
 
 export { workerCount } from './count.js';
-export { NO_PRETENURING_FLAG, workerExecArgv, YOUNG_GENERATION_FLAG } from './pool.js';
+export { NO_PRETENURING_FLAG, turnOffPretenuring, workerExecArgv, YOUNG_GENERATION_FLAG } from './heap-flags.js';
 export { signalControls, untilSignal, type Controls } from './controls.js';
 export { runPrimary, type PrimaryOptions } from './primary.js';
 export { DEFAULT_BACKOFF, RestartBackoff, type BackoffPolicy } from './backoff.js';

@@ -10,6 +10,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { PortcullisError } from '../errors/index.js';
 import type { Logger } from '../observability/index.js';
 import { RestartBackoff, type BackoffPolicy } from './backoff.js';
+import { workerExecArgv } from './heap-flags.js';
 import { isToPrimary, type GatewayUrls, type MetricsJson, type ToPrimary, type ToWorker } from './messages.js';
 
 export interface PoolOptions {
@@ -209,30 +210,4 @@ export class WorkerPool {
     }, delayMs);
     this.#pendingForks.add(timer);
   }
-}
-
-/**
- * A worker's young generation: 64 MiB semi-spaces unless the operator chose a size. With V8's
- * default (16 MiB), a gateway under load keeps promoting the objects of requests in flight to the
- * old generation, and scavenges cost it about a fifth of a request's CPU (docs/operations.md).
- */
-export const YOUNG_GENERATION_FLAG = '--max-semi-space-size=64';
-
-/**
- * No allocation-site pretenuring unless the operator asked for it: V8 may decide, under load,
- * to allocate some per-request object in the old generation, after which everything that object
- * points to survives every scavenge until the next full collection; in bench/gc-state.mjs that
- * state cost ~25 µs of scavenges per request instead of ~2, in about half the gateways
- * (docs/operations.md).
- */
-export const NO_PRETENURING_FLAG = '--no-allocation-site-pretenuring';
-
-export function workerExecArgv(execArgv: readonly string[], nodeOptions: string): string[] {
-  const given = [...execArgv, ...nodeOptions.split(/\s+/)];
-  const chosen = (pattern: RegExp): boolean => given.some((arg) => pattern.test(arg));
-  return [
-    ...execArgv,
-    ...(chosen(/^--max[-_]semi[-_]space[-_]size(=|$)/) ? [] : [YOUNG_GENERATION_FLAG]),
-    ...(chosen(/^--(no[-_])?allocation[-_]site[-_]pretenuring$/) ? [] : [NO_PRETENURING_FLAG]),
-  ];
 }
