@@ -35,10 +35,10 @@ export function workerExecArgv(execArgv: readonly string[], nodeOptions: string)
 /**
  * Turns allocation-site pretenuring off in this process, as workers have it, unless its command
  * line names the flag either way (Node refuses it in NODE_OPTIONS, so the command line is the
- * only place an operator can have chosen). V8 consults the flag at every collection before it
- * makes a pretenuring decision, so set at start-up it acts as the command-line flag does; a
- * `portcullis run` started by hand then no longer depends on being started with it.
- * Returns whether it was set.
+ * only place an operator can have chosen). V8 consults the flag before each pretenuring
+ * decision, so set at start-up, before the gateway exists, no site of the gateway's is ever
+ * tenured (a site tenured earlier would stay so: hence first thing); a `portcullis run` started
+ * by hand no longer depends on being started with it. Returns whether it was set.
  */
 export function turnOffPretenuring(execArgv: readonly string[], setFlags: (flags: string) => void = setFlagsFromString): boolean {
   if (execArgv.some((arg) => NAMES_PRETENURING.test(arg))) {
