@@ -31,6 +31,8 @@ export interface SpawnOptions {
   /** YAML text written to a temporary file and passed with `--config`; absent, no `--config`. */
   readonly config?: string;
   readonly env?: Record<string, string>;
+  /** Node's own flags, before the script (as an operator would type them). */
+  readonly nodeFlags?: readonly string[];
   /** What must be logged before the gateway counts as started (default: "portcullis started"). */
   readonly startedWhen?: (line: Record<string, unknown>) => boolean;
 }
@@ -41,7 +43,7 @@ process.on('exit', () => {
 });
 
 export async function spawnGateway(options: SpawnOptions = {}): Promise<GatewayProcess> {
-  const args = [CLI, 'run'];
+  const args = [...(options.nodeFlags ?? []), CLI, 'run'];
   if (options.config !== undefined) {
     const file = join(mkdtempSync(join(tmpdir(), 'portcullis-process-')), 'portcullis.yaml');
     writeFileSync(file, options.config);

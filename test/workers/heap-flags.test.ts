@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { NO_PRETENURING_FLAG, turnOffPretenuring } from '../../src/workers/index.js';
+import { spawnGateway } from '../support/gateway-process.js';
 
 const WORKERS = new URL('../../dist/workers/index.js', import.meta.url).href;
 
@@ -42,4 +43,35 @@ describe('a single portcullis run turns allocation-site pretenuring off itself',
     expect(tenured('')).toBeGreaterThan(0);
     expect(tenured(`import { turnOffPretenuring } from ${JSON.stringify(WORKERS)}; turnOffPretenuring(process.execArgv);`)).toBe(0);
   });
+
+  // The real binary: `portcullis run` started by hand must set the flag itself, and leave an
+  // operator's `--allocation-site-pretenuring` alone. The survivors are allocated inside the
+  // running gateway, well after start-up.
+  const CONFIG = `
+listen: "127.0.0.1:0"
+metricsListen: ""
+secret: "\${PORTCULLIS_SECRET}"
+log: { level: info }
+identity: { issuer: "http://127.0.0.1:9", clientId: c }
+applications:
+  - name: app
+    externalHost: "http://app.test"
+    internalHost: "http://127.0.0.1:9"
+`;
+  const SURVIVORS_ON_SIGNAL = new URL('fixtures/survivors-on-signal.mjs', import.meta.url).pathname;
+  const tenuredInGateway = async (operatorFlags: readonly string[]): Promise<number> => {
+    const gateway = await spawnGateway({ config: CONFIG, nodeFlags: [...operatorFlags, '--trace-pretenuring-statistics', '--import', SURVIVORS_ON_SIGNAL] });
+    try {
+      gateway.child.kill('SIGUSR2');
+      await gateway.waitForLog((line) => line.msg === 'survivors done', 30_000);
+      return gateway.logs().filter((line) => line.unparsed === true && String(line.msg).endsWith('=> tenure')).length;
+    } finally {
+      await gateway.stop();
+    }
+  };
+
+  it('is what a gateway started by hand runs with, unless its command line says otherwise', async () => {
+    expect(await tenuredInGateway([])).toBe(0);
+    expect(await tenuredInGateway(['--allocation-site-pretenuring'])).toBeGreaterThan(0);
+  }, 60_000);
 });
